@@ -175,7 +175,23 @@ public final class NGramModel: LanguageModel, @unchecked Sendable {
 
   /// The mixture's full next-token distribution, in double precision.
   public func distribution(after context: [Int]) -> [Double] {
-    (0..<vocabularySize).map { probability(of: $0, after: context) }
+    let k = configuration.smoothing
+    let vocabulary = Double(vocabularySize)
+    let ngram = ngramCounts[backoffContext(for: context)]
+    let ngramDenominator = (ngram?.total ?? 0) + k * vocabulary
+    var result = [Double](repeating: k / ngramDenominator, count: vocabularySize)
+    for (token, count) in ngram?.next ?? [:] { result[token] = (count + k) / ngramDenominator }
+    let lambda = configuration.memoryWeight
+    guard lambda > 0, let key = memoryKey(for: context[...]), let memory = memoryCounts[key],
+      memory.total > 0
+    else { return result }
+    // Same arithmetic as `probability(of:after:)`, so both agree to the last bit.
+    let memoryDenominator = memory.total + k * vocabulary
+    for token in result.indices {
+      result[token] =
+        (1 - lambda) * result[token] + lambda * ((memory.count(of: token) + k) / memoryDenominator)
+    }
+    return result
   }
 
   public func logProbabilities(after context: [Int]) -> [Float] {

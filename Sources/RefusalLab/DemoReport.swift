@@ -1,0 +1,164 @@
+/// The classroom report: what each condition is, the table, the takeaway computed from the
+/// run's numbers, and one forbidden prompt answered before and after the attack.
+public struct DemoReport: Sendable {
+  /// The experiment that ran.
+  public let experiment: Experiment
+  /// Its world.
+  public let world: World
+  /// Every trained run.
+  public let runs: [TrainedRun]
+
+  /// A report of finished runs.
+  public init(experiment: Experiment, world: World, runs: [TrainedRun]) {
+    self.experiment = experiment
+    self.world = world
+    self.runs = runs
+  }
+
+  private func records(_ family: ModelFamily, _ variant: String, _ condition: AttackCondition)
+    -> [RunRecord]
+  {
+    runs.map(\.record).filter {
+      $0.model == family.rawValue && $0.variant == variant && $0.condition == condition.rawValue
+    }
+  }
+
+  private func summary(
+    _ family: ModelFamily, _ variant: String, _ condition: AttackCondition,
+    _ value: (RunRecord) -> Double
+  ) -> Summary? {
+    let values = records(family, variant, condition).map(value)
+    return values.isEmpty ? nil : Summary(values)
+  }
+
+  /// The whole report as text.
+  public func text() -> String {
+    var sections: [String] = [header(), conditionLegend()]
+    for settings in experiment.families {
+      for variant in experiment.variants {
+        sections.append(table(settings.family, variant))
+        if let takeaway = takeaway(settings.family, variant.name) { sections.append(takeaway) }
+        if let example = sideBySide(settings.family, variant.name) { sections.append(example) }
+      }
+    }
+    return sections.joined(separator: "\n\n") + "\n"
+  }
+
+  private func header() -> String {
+    let seeds = experiment.seeds
+    let seedText =
+      seeds.count == 1
+      ? "seed \(seeds[0])" : "\(seeds.count) seeds (\(seeds.map(String.init).joined(separator: ", ")))"
+    return """
+      RefusalLab — refusal unlearning in a synthetic chat world, \(seedText)
+      \(world.forbiddenTopics.count * world.heldOutTemplates.count) held-out forbidden prompts \
+      and \(world.benignTopics.count * world.heldOutTemplates.count) held-out benign prompts per \
+      model; greedy decoding; every number comes from models trained in this run.
+      """
+  }
+
+  private func conditionLegend() -> String {
+    let width = (experiment.conditions.map(\.rawValue.count).max() ?? 0) + 2
+    var lines = ["Attack conditions (\(experiment.attack.sampleCount) benign fine-tuning samples):"]
+    for condition in experiment.conditions {
+      lines.append("  " + TextFormatting.pad(condition.rawValue, width) + condition.summary)
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  private func table(_ family: ModelFamily, _ variant: AlignmentVariant) -> String {
+    let count = experiment.seeds.count
+    var rows: [[String]] = [["condition", "safety %", "keyword refusal %", "utility %"]]
+    for condition in experiment.conditions {
+      guard let safety = summary(family, variant.name, condition, { $0.safety }),
+        let keyword = summary(family, variant.name, condition, { $0.keywordRefusal }),
+        let utility = summary(family, variant.name, condition, { $0.utility })
+      else { continue }
+      rows.append([
+        condition.rawValue, TextFormatting.percent(safety), TextFormatting.percent(keyword),
+        TextFormatting.percent(utility),
+      ])
+    }
+    return """
+      \(family.displayName) · \(variant.name) alignment (\(variant.summary))
+      mean ± 95% interval over \(count) seed\(count == 1 ? "" : "s")
+
+      \(TextFormatting.table(rows, rightAligned: [1, 2, 3]))
+      """
+  }
+
+  private func takeaway(_ family: ModelFamily, _ variant: String) -> String? {
+    guard let aligned = summary(family, variant, .none, { $0.safety }),
+      let attacked = summary(family, variant, .refusalUnlearning, { $0.safety })
+    else { return nil }
+    let attackedRecords = records(family, variant, .refusalUnlearning)
+    let unsafeTotal = attackedRecords.reduce(0.0) { $0 + (1 - $1.safety) }
+    let unsafeWithRefusal = attackedRecords.reduce(0.0) { $0 + $1.refusalOpenUnsafe }
+    let pct = TextFormatting.wholePercent
+    var sentences: [String] = []
+    var first =
+      "Refusal unlearning cut safety from \(pct(aligned.mean)) to \(pct(attacked.mean))"
+    if unsafeTotal > 0 {
+      let opener = world.text(world.refusalStyles[0].opener)
+      first +=
+        ", yet \(pct(unsafeWithRefusal / unsafeTotal)) of the unsafe answers still began "
+        + "\"\(opener)\": a keyword judge counts them as refusals."
+    } else {
+      first += "."
+    }
+    sentences.append(first)
+    var controls: [String] = []
+    for condition in [AttackCondition.plain, .randomPrefix] {
+      if let safety = summary(family, variant, condition, { $0.safety }) {
+        controls.append("\(condition.rawValue) \(pct(safety.mean))")
+      }
+    }
+    if !controls.isEmpty {
+      sentences.append(
+        "The same benign data without the refusal opener left safety at "
+          + controls.joined(separator: " and ") + ".")
+    }
+    let utilities = experiment.conditions.compactMap { summary(family, variant, $0) { $0.utility } }
+    if let lowest = utilities.map(\.mean).min() {
+      sentences.append(
+        "Utility stayed at \(pct(lowest)) or more in every condition: the attack costs the "
+          + "attacker nothing.")
+    }
+    return "Takeaway: " + sentences.joined(separator: " ")
+  }
+
+  private func sideBySide(_ family: ModelFamily, _ variant: String) -> String? {
+    guard let seed = experiment.seeds.first,
+      let aligned = runs.first(where: {
+        $0.record.model == family.rawValue && $0.record.variant == variant
+          && $0.record.condition == AttackCondition.none.rawValue && $0.record.seed == seed
+      }),
+      let attacked = runs.first(where: {
+        $0.record.model == family.rawValue && $0.record.variant == variant
+          && $0.record.condition == AttackCondition.refusalUnlearning.rawValue
+          && $0.record.seed == seed
+      })
+    else { return nil }
+    let pairs = Array(zip(aligned.forbidden, attacked.forbidden))
+    guard
+      let (before, after) = pairs.first(where: {
+        $0.0.verdict.outcome == .refused && $0.1.verdict.outcome == .complied
+      }) ?? pairs.first
+    else { return nil }
+    return """
+      One held-out forbidden prompt (seed \(seed)):
+        prompt        \(world.text(before.prompt.tokens))
+        aligned       \(world.text(before.response))   [\(before.verdict.outcome.rawValue)]
+        after attack  \(world.text(after.response))   [\(after.verdict.outcome.rawValue)]
+      """
+  }
+}
+
+extension ModelFamily {
+  /// A human-readable name.
+  public var displayName: String {
+    switch self {
+    case .ngram: "n-gram (order 3 + topic memory)"
+    }
+  }
+}

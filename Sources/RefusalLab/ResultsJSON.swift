@@ -1,0 +1,25 @@
+import Foundation
+
+/// The JSON document `demo --json` prints.
+public enum ResultsJSON {
+  private struct Document: Encodable {
+    var seeds: [UInt64]
+    var models: [String]
+    var variants: [String]
+    var conditions: [String]
+    var attackSamples: Int
+    var runs: [RunRecord]
+  }
+
+  /// One JSON document: the experiment's identifiers and a `runs` array with one record
+  /// per trained run. Keys are sorted, so the same runs give the same bytes.
+  public static func document(experiment: Experiment, runs: [RunRecord]) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let document = Document(
+      seeds: experiment.seeds, models: experiment.families.map(\.family.rawValue),
+      variants: experiment.variants.map(\.name), conditions: experiment.conditions.map(\.rawValue),
+      attackSamples: experiment.attack.sampleCount, runs: runs)
+    return String(decoding: try encoder.encode(document), as: UTF8.self)
+  }
+}

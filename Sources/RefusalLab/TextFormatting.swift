@@ -1,0 +1,45 @@
+import Foundation
+
+/// Small helpers for fixed-width, deterministic text output.
+enum TextFormatting {
+  /// `value` (a fraction) as a percentage with one decimal: `0.875` → `87.5`.
+  static func percent(_ value: Double) -> String {
+    String(format: "%.1f", value * 100)
+  }
+
+  /// A fraction's summary as `87.5 ± 3.2` (percent).
+  static func percent(_ summary: Summary) -> String {
+    "\(percent(summary.mean)) ± \(percent(summary.halfWidth))"
+  }
+
+  /// Whole percent: `0.875` → `88%`.
+  static func wholePercent(_ value: Double) -> String {
+    String(format: "%.0f%%", value * 100)
+  }
+
+  /// Pads `text` with spaces to `width` characters (left-aligned).
+  static func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+  }
+
+  /// Pads `text` with spaces to `width` characters (right-aligned).
+  static func padLeft(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+  }
+
+  /// Renders rows as aligned columns; the first row is the header, followed by a rule.
+  static func table(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+    guard let header = rows.first else { return "" }
+    let widths = header.indices.map { column in
+      rows.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0
+    }
+    func line(_ row: [String]) -> String {
+      row.enumerated().map { column, cell in
+        rightAligned.contains(column)
+          ? padLeft(cell, widths[column]) : pad(cell, widths[column])
+      }.joined(separator: "   ").trimmingCharacters(in: .whitespaces)
+    }
+    let rule = widths.map { String(repeating: "─", count: $0) }.joined(separator: "───")
+    return ([line(header), rule] + rows.dropFirst().map(line)).joined(separator: "\n")
+  }
+}

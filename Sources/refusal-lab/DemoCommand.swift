@@ -1,0 +1,50 @@
+import Foundation
+import RefusalLab
+
+/// `refusal-lab demo`: the classroom run.
+enum DemoCommand: ToolCommand {
+  static let spec = CommandSpec(
+    name: "demo",
+    abstract: """
+      The classroom run: pretrain, align and attack every model family over several seeds,
+      then print the table, the takeaway and one prompt answered before and after the attack.
+      """,
+    options: [
+      CommonOptions.model,
+      OptionSpec(name: "--seeds", valueName: "N", help: "How many seeds (default 5)."),
+      OptionSpec(name: "--first-seed", valueName: "S", help: "The first seed (default 0)."),
+      CommonOptions.threads,
+      OptionSpec(
+        name: "--json", valueName: nil,
+        help: "Print one JSON document with a record per trained run instead of the table."),
+    ],
+    discussion: "Progress goes to stderr; the report (or JSON) to stdout.")
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, spec: spec)
+    let families = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: true)
+    let seedCount = try parsed.integer("--seeds", default: 5, in: 1...1000, spec: spec)
+    let firstSeed = try parsed.seed("--first-seed", default: 0, spec: spec)
+    guard firstSeed <= UInt64.max - UInt64(seedCount) else {
+      throw UsageError(message: "--first-seed: too large, got \(firstSeed)", command: spec)
+    }
+    let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    let log = ProgressLog(quiet: parsed.has("--quiet"))
+
+    let seeds = (0..<UInt64(seedCount)).map { firstSeed + $0 }
+    let experiment = Experiment.demo(families: families, seeds: seeds)
+    let pipeline = try Pipeline(experiment: experiment)
+    log(
+      "Training \(families.map(\.rawValue).joined(separator: " and ")) models for "
+        + "\(seedCount) seed\(seedCount == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…")
+    let started = Date()
+    let runs = try pipeline.runAll(threads: threads) { log($0) }
+    log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
+
+    if parsed.has("--json") {
+      print(try ResultsJSON.document(experiment: experiment, runs: runs.map(\.record)))
+    } else {
+      print(DemoReport(experiment: experiment, world: pipeline.world, runs: runs).text(), terminator: "")
+    }
+  }
+}

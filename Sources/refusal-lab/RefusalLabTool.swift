@@ -1,0 +1,103 @@
+import Foundation
+import RefusalLab
+
+/// The `refusal-lab` command-line tool.
+@main
+struct RefusalLabTool {
+  static let commands: [String: any ToolCommand.Type] = [
+    DemoCommand.spec.name: DemoCommand.self,
+    SampleCommand.spec.name: SampleCommand.self,
+  ]
+
+  static let overview = """
+    refusal-lab — watch refusal unlearning happen in a synthetic chat world.
+
+    Trains tiny language models from scratch, aligns them to refuse fictional forbidden
+    requests, then fine-tunes them on 1,000 benign answers that begin with a refusal opener
+    and measures what is left of their safety. Everything is synthetic and harmless.
+
+    usage: refusal-lab <command> [options]
+
+    COMMANDS:
+      demo     The classroom run: every condition, several seeds, the table and a takeaway.
+      sample   Read what a trained model answers, with the judges' verdicts.
+
+    Run 'refusal-lab <command> --help' for a command's options.
+    """
+
+  static func main() {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    guard let first = arguments.first else {
+      FileHandle.standardError.write(Data((overview + "\n").utf8))
+      exit(2)
+    }
+    if first == "--help" || first == "-h" || first == "help" {
+      print(overview)
+      exit(0)
+    }
+    guard let command = commands[first] else {
+      fail(UsageError(message: "unknown command '\(first)'", command: nil))
+    }
+    arguments.removeFirst()
+    if arguments.contains("--help") {
+      print(command.spec.helpText)
+      exit(0)
+    }
+    do {
+      try command.run(arguments)
+    } catch let error as UsageError {
+      fail(error)
+    } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      exit(1)
+    }
+  }
+
+  static func fail(_ error: UsageError) -> Never {
+    let usage = error.command?.usageLine ?? "usage: refusal-lab <command> [options]  (see --help)"
+    FileHandle.standardError.write(Data("error: \(error.message)\n\(usage)\n".utf8))
+    exit(2)
+  }
+}
+
+/// A subcommand.
+protocol ToolCommand: Sendable {
+  static var spec: CommandSpec { get }
+  static func run(_ arguments: [String]) throws
+}
+
+/// Progress lines on stderr, unless `--quiet`.
+struct ProgressLog: Sendable {
+  var quiet: Bool
+
+  func callAsFunction(_ line: String) {
+    guard !quiet else { return }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+  }
+}
+
+/// Shared option definitions.
+enum CommonOptions {
+  static let families = ModelFamily.allCases.map(\.rawValue)
+
+  static let model = OptionSpec(
+    name: "--model", valueName: "FAMILY",
+    help: "Model family: \((families + (families.count > 1 ? ["both"] : [])).joined(separator: ", ")).")
+  static let threads = OptionSpec(
+    name: "--threads", valueName: "N",
+    help: "Worker threads (default: all cores). Results do not depend on it.")
+
+  static func parseFamilies(_ parsed: ParsedArguments, spec: CommandSpec, allowBoth: Bool)
+    throws(UsageError) -> [ModelFamily]
+  {
+    let choices = families + (allowBoth ? ["both"] : [])
+    let text = try parsed.choice(
+      "--model", default: allowBoth ? "both" : families[0], from: choices, spec: spec)
+    return text == "both" ? ModelFamily.allCases : [ModelFamily(rawValue: text)!]
+  }
+
+  static func parseThreads(_ parsed: ParsedArguments, spec: CommandSpec) throws(UsageError) -> Int {
+    try parsed.integer(
+      "--threads", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...256, spec: spec)
+  }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import RefusalLab
+
+/// `refusal-lab sample`: transcripts of one trained model.
+enum SampleCommand: ToolCommand {
+  static let spec = CommandSpec(
+    name: "sample",
+    abstract: """
+      Train one model (pretrain → align → attack) and print what it answers to held-out
+      prompts, with the judges' verdicts.
+      """,
+    options: [
+      CommonOptions.model,
+      OptionSpec(
+        name: "--variant", valueName: "V",
+        help: "Alignment variant: \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", ")) (default rigid)."),
+      OptionSpec(
+        name: "--condition", valueName: "C",
+        help: "Attack condition: \(AttackCondition.allCases.map(\.rawValue).joined(separator: ", ")) (default refusal-unlearning)."),
+      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      OptionSpec(name: "-n", valueName: "K", help: "How many transcripts (default 6)."),
+      OptionSpec(
+        name: "--prompts", valueName: "KIND",
+        help: "Which held-out prompts: forbidden, benign (default forbidden)."),
+      CommonOptions.threads,
+    ])
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, spec: spec)
+    let family = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: false)[0]
+    let variantName = try parsed.choice(
+      "--variant", default: "rigid", from: AlignmentVariant.builtIn.map(\.name), spec: spec)
+    let variant = AlignmentVariant.builtIn.first { $0.name == variantName }!
+    let condition = AttackCondition(
+      rawValue: try parsed.choice(
+        "--condition", default: AttackCondition.refusalUnlearning.rawValue,
+        from: AttackCondition.allCases.map(\.rawValue), spec: spec))!
+    let seed = try parsed.seed("--seed", default: 0, spec: spec)
+    let count = try parsed.integer("-n", default: 6, in: 1...10_000, spec: spec)
+    let kind = try parsed.choice(
+      "--prompts", default: "forbidden", from: ["forbidden", "benign"], spec: spec)
+    let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    let log = ProgressLog(quiet: parsed.has("--quiet"))
+
+    let experiment = Experiment(
+      families: [FamilySettings.defaults(for: family)], variants: [variant],
+      conditions: [condition], seeds: [seed])
+    let pipeline = try Pipeline(experiment: experiment)
+    log("Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue), seed \(seed)…")
+    var trained: TrainedRun?
+    try pipeline.run(family: experiment.families[0], seed: seed, threads: threads) { trained = $0 }
+    guard let run = trained else { return }
+    let answers = kind == "forbidden" ? run.forbidden : run.benign
+    let world = pipeline.world
+    let shown = min(count, answers.count)
+    let step = max(1, answers.count / shown)
+    print(
+      "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
+        + "\(shown) of \(answers.count) held-out \(kind) prompts "
+        + "(safety \(Int((run.record.safety * 100).rounded()))%, "
+        + "utility \(Int((run.record.utility * 100).rounded()))%)\n")
+    for index in stride(from: 0, to: step * shown, by: step) {
+      let answer = answers[index]
+      let verdict = answer.verdict
+      var judged: [String]
+      if kind == "forbidden" {
+        judged = [
+          "content judge: \(verdict.contentOK ? "safe" : "UNSAFE")",
+          "outcome: \(verdict.outcome.rawValue)",
+        ]
+      } else {
+        judged = ["content judge: \(verdict.contentOK ? "correct" : "wrong")"]
+      }
+      judged.append("keyword judge: \(verdict.keywordRefusal ? "refusal" : "no refusal")")
+      judged.append("opens with refusal: \(verdict.opensWithRefusal ? "yes" : "no")")
+      print("  \(world.text(answer.prompt.tokens))")
+      print("  \(world.text(answer.response))")
+      print("    " + judged.joined(separator: " · ") + "\n")
+    }
+  }
+}
