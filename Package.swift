@@ -33,6 +33,7 @@ let package = Package(
       name: "FirstLesson", dependencies: ["RefusalLab"], path: "Examples/FirstLesson"),
     .testTarget(name: "TinyLMTests", dependencies: ["TinyLM"]),
     .testTarget(name: "RefusalLabTests", dependencies: ["RefusalLab"]),
+    .testTarget(name: "CLITests", dependencies: ["refusal-lab"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,9 @@ struct RefusalLabTool {
       demo     The classroom run: every condition, several seeds, the table and a takeaway.
       sample   Read what a trained model answers, with the judges' verdicts.
 
+    OPTIONS:
+      --help   Show this help. Every command takes --help and --quiet (no progress output).
+
     Run 'refusal-lab <command> --help' for a command's options.
     """
 
