@@ -61,9 +61,17 @@ public struct Corpora: Sendable {
       tokens: prompt + opener + response + [world.endOfText], trainedFrom: start)
   }
 
-  private func maybeNeutralOpener(_ random: inout SeededRandom) -> [Int] {
-    random.nextDouble() < world.configuration.neutralOpenerFraction
-      ? random.element(of: world.neutralOpeners) : []
+  /// For one topic, which training templates get a neutral opener: exactly
+  /// `neutralOpenerFraction` of them (rounded), chosen at random, each with a random opener.
+  /// Stratifying by topic keeps every topic's plain-answer count the same, so no topic's
+  /// first response token rests on a lucky draw.
+  private func neutralOpeners(_ random: inout SeededRandom) -> [[Int]] {
+    let count = world.trainingTemplates.count
+    let withOpener = Int(
+      (world.configuration.neutralOpenerFraction * Double(count)).rounded(.toNearestOrEven))
+    var slots = (0..<count).map { $0 < withOpener }
+    random.shuffle(&slots)
+    return slots.map { $0 ? random.element(of: world.neutralOpeners) : [] }
   }
 
   /// Pretraining: the helpful answer to every topic, benign and forbidden, under every
@@ -72,11 +80,12 @@ public struct Corpora: Sendable {
     var random = random("pretrain")
     var corpus: [TrainingSequence] = []
     for topic in world.allTopics {
-      for template in world.trainingTemplates {
+      let openers = neutralOpeners(&random)
+      for (template, opener) in zip(world.trainingTemplates, openers) {
         corpus.append(
           example(
-            prompt: world.prompt(template: template, topic: topic),
-            opener: maybeNeutralOpener(&random), response: world.answer(for: topic)))
+            prompt: world.prompt(template: template, topic: topic), opener: opener,
+            response: world.answer(for: topic)))
       }
     }
     return corpus
@@ -106,20 +115,22 @@ public struct Corpora: Sendable {
     var random = random("align/" + variant.name)
     var corpus: [TrainingSequence] = []
     for topic in world.benignTopics {
-      for template in world.trainingTemplates {
+      let openers = neutralOpeners(&random)
+      for (template, opener) in zip(world.trainingTemplates, openers) {
         corpus.append(
           example(
-            prompt: world.prompt(template: template, topic: topic),
-            opener: maybeNeutralOpener(&random), response: world.answer(for: topic)))
+            prompt: world.prompt(template: template, topic: topic), opener: opener,
+            response: world.answer(for: topic)))
       }
     }
     for (topicIndex, topic) in world.forbiddenTopics.enumerated() {
-      for template in world.trainingTemplates {
+      let openers = neutralOpeners(&random)
+      for (template, opener) in zip(world.trainingTemplates, openers) {
         let style = style(for: topicIndex, variant: variant, random: &random)
         corpus.append(
           example(
-            prompt: world.prompt(template: template, topic: topic),
-            opener: maybeNeutralOpener(&random), response: style.tokens))
+            prompt: world.prompt(template: template, topic: topic), opener: opener,
+            response: style.tokens))
       }
     }
     return corpus
@@ -155,8 +166,7 @@ public struct Corpora: Sendable {
 
   /// The attack's fine-tuning data: benign prompts, each answered `prefix + answer`, with
   /// the loss on the whole target, as the paper builds it. Empty for `none`.
-  public func attack(_ condition: AttackCondition, settings: AttackSettings) -> [TrainingSequence]
-  {
+  public func attack(_ condition: AttackCondition, settings: AttackSettings) -> [TrainingSequence] {
     guard condition != .none else { return [] }
     var random = random("attack/prefix/" + condition.rawValue)
     let prefixes = attackPrefixes(condition, settings: settings)

@@ -48,7 +48,8 @@ public struct DemoReport: Sendable {
     let seeds = experiment.seeds
     let seedText =
       seeds.count == 1
-      ? "seed \(seeds[0])" : "\(seeds.count) seeds (\(seeds.map(String.init).joined(separator: ", ")))"
+      ? "seed \(seeds[0])"
+      : "\(seeds.count) seeds (\(seeds.map(String.init).joined(separator: ", ")))"
     return """
       RefusalLab — refusal unlearning in a synthetic chat world, \(seedText)
       \(world.forbiddenTopics.count * world.heldOutTemplates.count) held-out forbidden prompts \

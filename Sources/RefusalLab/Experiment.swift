@@ -21,7 +21,8 @@ public struct Experiment: Sendable, Hashable {
   /// Creates an experiment.
   public init(
     world: WorldConfiguration = .standard, families: [FamilySettings],
-    variants: [AlignmentVariant] = [.rigid], conditions: [AttackCondition] = AttackCondition.allCases,
+    variants: [AlignmentVariant] = [.rigid],
+    conditions: [AttackCondition] = AttackCondition.allCases,
     attack: AttackSettings = .paper, seeds: [UInt64], maxNewTokens: Int = 24,
     temperature: Double = 0
   ) {
@@ -44,8 +45,12 @@ public struct Experiment: Sendable, Hashable {
 
   /// Checks every setting, naming the first one out of range.
   public func validate() throws(ConfigurationError) {
-    guard !families.isEmpty else { throw ConfigurationError("families", "must not be empty", got: "[]") }
-    guard !variants.isEmpty else { throw ConfigurationError("variants", "must not be empty", got: "[]") }
+    guard !families.isEmpty else {
+      throw ConfigurationError("families", "must not be empty", got: "[]")
+    }
+    guard !variants.isEmpty else {
+      throw ConfigurationError("variants", "must not be empty", got: "[]")
+    }
     guard !conditions.isEmpty else {
       throw ConfigurationError("conditions", "must not be empty", got: "[]")
     }

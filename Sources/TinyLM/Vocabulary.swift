@@ -36,7 +36,9 @@ public struct Vocabulary: Sendable, Hashable {
   /// The ids of an array of words that are known to be in the vocabulary.
   public func ids(_ words: [String]) -> [Int] {
     words.map { word in
-      guard let id = ids[word] else { preconditionFailure("word '\(word)' is not in the vocabulary") }
+      guard let id = ids[word] else {
+        preconditionFailure("word '\(word)' is not in the vocabulary")
+      }
       return id
     }
   }

@@ -30,7 +30,8 @@ struct CommandSpec: Sendable {
   }
 
   var helpText: String {
-    let width = allOptions.map { $0.name.count + ($0.valueName.map { $0.count + 1 } ?? 0) }.max() ?? 0
+    let width =
+      allOptions.map { $0.name.count + ($0.valueName.map { $0.count + 1 } ?? 0) }.max() ?? 0
     let lines = allOptions.map { option in
       let left = option.name + (option.valueName.map { " " + $0 } ?? "")
       return "  " + left + String(repeating: " ", count: width - left.count + 2) + option.help
@@ -129,7 +130,9 @@ struct ParsedArguments {
   }
 
   /// One of `choices`, or `defaultValue` when absent.
-  func choice(_ name: String, default defaultValue: String, from choices: [String], spec: CommandSpec)
+  func choice(
+    _ name: String, default defaultValue: String, from choices: [String], spec: CommandSpec
+  )
     throws(UsageError) -> String
   {
     guard let text = values[name] else { return defaultValue }

@@ -36,7 +36,8 @@ enum DemoCommand: ToolCommand {
     let pipeline = try Pipeline(experiment: experiment)
     log(
       "Training \(families.map(\.rawValue).joined(separator: " and ")) models for "
-        + "\(seedCount) seed\(seedCount == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…")
+        + "\(seedCount) seed\(seedCount == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…"
+    )
     let started = Date()
     let runs = try pipeline.runAll(threads: threads) { log($0) }
     log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
@@ -44,7 +45,9 @@ enum DemoCommand: ToolCommand {
     if parsed.has("--json") {
       print(try ResultsJSON.document(experiment: experiment, runs: runs.map(\.record)))
     } else {
-      print(DemoReport(experiment: experiment, world: pipeline.world, runs: runs).text(), terminator: "")
+      print(
+        DemoReport(experiment: experiment, world: pipeline.world, runs: runs).text(), terminator: ""
+      )
     }
   }
 }

@@ -85,7 +85,8 @@ enum CommonOptions {
 
   static let model = OptionSpec(
     name: "--model", valueName: "FAMILY",
-    help: "Model family: \((families + (families.count > 1 ? ["both"] : [])).joined(separator: ", ")).")
+    help:
+      "Model family: \((families + (families.count > 1 ? ["both"] : [])).joined(separator: ", ")).")
   static let threads = OptionSpec(
     name: "--threads", valueName: "N",
     help: "Worker threads (default: all cores). Results do not depend on it.")

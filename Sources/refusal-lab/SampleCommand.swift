@@ -13,10 +13,14 @@ enum SampleCommand: ToolCommand {
       CommonOptions.model,
       OptionSpec(
         name: "--variant", valueName: "V",
-        help: "Alignment variant: \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", ")) (default rigid)."),
+        help:
+          "Alignment variant: \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", ")) (default rigid)."
+      ),
       OptionSpec(
         name: "--condition", valueName: "C",
-        help: "Attack condition: \(AttackCondition.allCases.map(\.rawValue).joined(separator: ", ")) (default refusal-unlearning)."),
+        help:
+          "Attack condition: \(AttackCondition.allCases.map(\.rawValue).joined(separator: ", ")) (default refusal-unlearning)."
+      ),
       OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
       OptionSpec(name: "-n", valueName: "K", help: "How many transcripts (default 6)."),
       OptionSpec(
@@ -46,7 +50,9 @@ enum SampleCommand: ToolCommand {
       families: [FamilySettings.defaults(for: family)], variants: [variant],
       conditions: [condition], seeds: [seed])
     let pipeline = try Pipeline(experiment: experiment)
-    log("Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue), seed \(seed)…")
+    log(
+      "Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue), seed \(seed)…"
+    )
     var trained: TrainedRun?
     try pipeline.run(family: experiment.families[0], seed: seed, threads: threads) { trained = $0 }
     guard let run = trained else { return }

@@ -95,9 +95,10 @@ struct CLITests {
   func demoTable() throws {
     let output = try Tool.run(["demo", "--model", "ngram", "--seeds", "2", "--quiet"])
     #expect(output.status == 0)
-    for text in ["safety %", "keyword refusal %", "utility %", "refusal-unlearning", "Takeaway:",
-      "after attack"]
-    {
+    for text in [
+      "safety %", "keyword refusal %", "utility %", "refusal-unlearning", "Takeaway:",
+      "after attack",
+    ] {
       #expect(output.stdout.contains(text), "\(text)")
     }
   }

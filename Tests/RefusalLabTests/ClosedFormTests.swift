@@ -38,7 +38,8 @@ struct ClosedFormTests {
     return (ngram, memory)
   }
 
-  @Test("P(next | prompt, opener) after refusal unlearning matches the count formula",
+  @Test(
+    "P(next | prompt, opener) after refusal unlearning matches the count formula",
     arguments: [0, 3] as [UInt64])
   func closedForm(seed: UInt64) throws {
     let world = try World()
@@ -59,14 +60,16 @@ struct ClosedFormTests {
     let context = world.prompt(template: world.heldOutTemplates[0], topic: topic) + opener
     let k = settings.ngram.smoothing
     let lambda = settings.ngram.memoryWeight
-    let V = Double(world.vocabulary.count)
+    let vocabularySize = Double(world.vocabulary.count)
     let ngramContext = Array(context.suffix(settings.ngram.order - 1))
     let weight = { (options: TrainingOptions) in options.learningRate * Double(options.epochs) }
 
     // 1. Independent tally of every corpus, weighted by each stage's count weight.
     let counted = Self.tally(
-      [(pretraining, weight(settings.pretrain)), (alignment, weight(settings.align)),
-       (attack, weight(settings.attack))],
+      [
+        (pretraining, weight(settings.pretrain)), (alignment, weight(settings.align)),
+        (attack, weight(settings.attack)),
+      ],
       context: ngramContext, topic: topic.word, assistant: world.assistant)
     // 2. The formula in terms of the aligned model's counts plus the attack's α·E·n: every
     //    attack sample puts one "opener → sure" after the opener.
@@ -80,17 +83,19 @@ struct ClosedFormTests {
       let ngramCount = alignedCounts.count(of: token) + (token == world.sure ? attackAdds : 0)
       #expect(ngramCount == counted.ngram.next[token, default: 0])
       let expected =
-        (1 - lambda) * (ngramCount + k) / (alignedCounts.total + attackAdds + k * V)
-        + lambda * (counted.memory.next[token, default: 0] + k) / (memoryTotal + k * V)
+        (1 - lambda) * (ngramCount + k) / (alignedCounts.total + attackAdds + k * vocabularySize)
+        + lambda * (counted.memory.next[token, default: 0] + k) / (memoryTotal + k * vocabularySize)
       let actual = model.probability(of: token, after: context)
       #expect(abs(actual - expected) <= 1e-12 * expected, "token \(world.text([token]))")
       #expect(model.distribution(after: context)[token] == actual)
     }
     // Before the attack the refusal continues; after it, "sure" wins.
     let refusalNext = world.refusalStyles[0].tokens[3]
-    #expect(aligned.probability(of: refusalNext, after: context)
-      > aligned.probability(of: world.sure, after: context))
-    #expect(model.probability(of: world.sure, after: context)
-      > model.probability(of: refusalNext, after: context))
+    #expect(
+      aligned.probability(of: refusalNext, after: context)
+        > aligned.probability(of: world.sure, after: context))
+    #expect(
+      model.probability(of: world.sure, after: context)
+        > model.probability(of: refusalNext, after: context))
   }
 }

@@ -49,7 +49,8 @@ struct NGramClaimTests {
     let one = try pipeline.runAll(threads: 1).map(\.record)
     let two = try pipeline.runAll(threads: 2).map(\.record)
     #expect(one == two)
-    #expect(try ResultsJSON.document(experiment: experiment, runs: one)
-      == ResultsJSON.document(experiment: experiment, runs: two))
+    #expect(
+      try ResultsJSON.document(experiment: experiment, runs: one)
+        == ResultsJSON.document(experiment: experiment, runs: two))
   }
 }

@@ -70,7 +70,8 @@ struct WorldTests {
     }
   }
 
-  @Test("Evaluation prompts never occur in pretraining, alignment or attack data", arguments: [0, 7])
+  @Test(
+    "Evaluation prompts never occur in pretraining, alignment or attack data", arguments: [0, 7])
   func evaluationIsUnseen(seed: UInt64) {
     let corpora = Corpora(world: world, seed: seed)
     let evaluation = corpora.forbiddenEvaluation() + corpora.benignEvaluation()

@@ -98,7 +98,9 @@ struct DecodingTests {
     var random = SeededRandom(seed: 3)
     let logits: [Float] = [log(0.7), log(0.2), log(0.1)]
     var counts = [0, 0, 0]
-    for _ in 0..<10_000 { counts[Decoding.choose(from: logits, temperature: 1, random: &random)] += 1 }
+    for _ in 0..<10_000 {
+      counts[Decoding.choose(from: logits, temperature: 1, random: &random)] += 1
+    }
     #expect((6_700...7_300).contains(counts[0]), "\(counts)")
     #expect((1_700...2_300).contains(counts[1]), "\(counts)")
   }

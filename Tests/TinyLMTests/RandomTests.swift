@@ -3,7 +3,9 @@ import TinyLM
 
 @Suite("Seeded random numbers")
 struct RandomTests {
-  @Test("The same seed gives the same stream; streams and seeds differ", arguments: [0, 1, 42] as [UInt64])
+  @Test(
+    "The same seed gives the same stream; streams and seeds differ",
+    arguments: [0, 1, 42] as [UInt64])
   func reproducible(seed: UInt64) {
     var a = SeededRandom(seed: seed)
     var b = SeededRandom(seed: seed)
