@@ -1,0 +1,361 @@
+import Dispatch
+
+/// A fixed number of worker threads that split loops into contiguous ranges.
+///
+/// Every kernel computes each output element on exactly one thread, in an order that does
+/// not depend on how the work is split, so results are bit-identical for any thread count.
+package struct Workers: Sendable {
+  /// The number of threads (at least 1). With 1, work runs on the caller's thread.
+  package let threads: Int
+
+  /// Creates a pool description; `threads` is clamped to at least 1.
+  package init(threads: Int) { self.threads = max(1, threads) }
+
+  /// Calls `body` on disjoint contiguous sub-ranges covering `0..<count`, in parallel.
+  package func run(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let parts = min(threads, count)
+    if parts <= 1 {
+      if count > 0 { body(0..<count) }
+      return
+    }
+    withoutActuallyEscaping(body) { escapable in
+      let box = UncheckedSendable(value: escapable)
+      DispatchQueue.concurrentPerform(iterations: parts) { part in
+        box.value((count * part / parts)..<(count * (part + 1) / parts))
+      }
+    }
+  }
+}
+
+/// Carries a value into a `@Sendable` closure; the callers guarantee disjoint writes.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+}
+
+@inline(__always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+  UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always) func load16(_ pointer: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+  UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always) func store16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
+}
+
+/// Loads `count` (< 16) floats into the low lanes of a zero vector.
+@inline(__always) func loadPartial(_ pointer: UnsafePointer<Float>, _ count: Int)
+  -> SIMD16<Float>
+{
+  var v = SIMD16<Float>()
+  for i in 0..<count { v[i] = pointer[i] }
+  return v
+}
+
+/// Stores the low `count` (< 16) lanes of `value`.
+@inline(__always) func storePartial(
+  _ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, _ count: Int
+) {
+  for i in 0..<count { pointer[i] = value[i] }
+}
+
+/// The matrix kernels: one matrix product (with or without bias, overwriting or
+/// accumulating), a transpose and column sums. Layers build forward and backward from them.
+package enum Kernels {
+  /// The inner dimension is summed in blocks of this many terms (a panel of the right
+  /// matrix then stays in the L1 cache). The blocks depend only on the shapes, never on the
+  /// thread count.
+  package static let innerBlock = 256
+
+  /// `out (N, M) = inp (N, K) · weight (K, M) + bias (M)`, or `out += inp · weight` when
+  /// `accumulate` is set (the bias is then ignored). Split across threads by rows.
+  ///
+  /// Each element is the bias (or 0) plus its products in ascending `k`, fused
+  /// multiply-adds, one block of `innerBlock` terms at a time.
+  package static func matmul(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, inner: Int,
+    columns: Int, accumulate: Bool, workers: Workers
+  ) {
+    let tiles = (rows + 3) / 4
+    let work = rows * inner * columns
+    let pool = work < 32_768 ? Workers(threads: 1) : workers
+    pool.run(tiles) { range in
+      let firstRow = range.lowerBound * 4
+      let endRow = min(rows, range.upperBound * 4)
+      var k0 = 0
+      while k0 < inner {
+        let k1 = min(inner, k0 + innerBlock)
+        let first = k0 == 0 && !accumulate
+        let b = first ? bias : nil
+        var j = 0
+        while j + 32 <= columns {
+          var n = firstRow
+          while n + 4 <= endRow {
+            tile4x32(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
+            n += 4
+          }
+          while n < endRow {
+            tile1x32(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
+            n += 1
+          }
+          j += 32
+        }
+        if j + 16 <= columns {
+          var n = firstRow
+          while n + 4 <= endRow {
+            tile4x16(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
+            n += 4
+          }
+          while n < endRow {
+            tile1x16(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
+            n += 1
+          }
+          j += 16
+        }
+        while j < columns {
+          for n in firstRow..<endRow {
+            var acc: Float = b?[j] ?? 0
+            let a = inp + n * inner
+            for k in k0..<k1 { acc = acc.addingProduct(a[k], weight[k * columns + j]) }
+            let o = out + n * columns + j
+            o.pointee = first ? acc : o.pointee + acc
+          }
+          j += 1
+        }
+        k0 = k1
+      }
+    }
+  }
+
+  @inline(__always)
+  private static func tile4x32(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+  ) {
+    var c00 = SIMD16<Float>()
+    var c01 = SIMD16<Float>()
+    if let bias {
+      c00 = load16(bias + j)
+      c01 = load16(bias + j + 16)
+    }
+    var c10 = c00
+    var c11 = c01
+    var c20 = c00
+    var c21 = c01
+    var c30 = c00
+    var c31 = c01
+    let a0 = inp + n * inner
+    let a1 = a0 + inner
+    let a2 = a1 + inner
+    let a3 = a2 + inner
+    var w = weight + k0 * columns + j
+    for k in k0..<k1 {
+      let b0 = load16(w)
+      let b1 = load16(w + 16)
+      let x0 = a0[k]
+      let x1 = a1[k]
+      let x2 = a2[k]
+      let x3 = a3[k]
+      c00.addProduct(x0, b0)
+      c01.addProduct(x0, b1)
+      c10.addProduct(x1, b0)
+      c11.addProduct(x1, b1)
+      c20.addProduct(x2, b0)
+      c21.addProduct(x2, b1)
+      c30.addProduct(x3, b0)
+      c31.addProduct(x3, b1)
+      w += columns
+    }
+    let o0 = out + n * columns + j
+    let o1 = o0 + columns
+    let o2 = o1 + columns
+    let o3 = o2 + columns
+    if first {
+      store16(c00, o0)
+      store16(c01, o0 + 16)
+      store16(c10, o1)
+      store16(c11, o1 + 16)
+      store16(c20, o2)
+      store16(c21, o2 + 16)
+      store16(c30, o3)
+      store16(c31, o3 + 16)
+    } else {
+      store16(load16(o0) + c00, o0)
+      store16(load16(o0 + 16) + c01, o0 + 16)
+      store16(load16(o1) + c10, o1)
+      store16(load16(o1 + 16) + c11, o1 + 16)
+      store16(load16(o2) + c20, o2)
+      store16(load16(o2 + 16) + c21, o2 + 16)
+      store16(load16(o3) + c30, o3)
+      store16(load16(o3 + 16) + c31, o3 + 16)
+    }
+  }
+
+  @inline(__always)
+  private static func tile1x32(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+  ) {
+    var c0 = SIMD16<Float>()
+    var c1 = SIMD16<Float>()
+    if let bias {
+      c0 = load16(bias + j)
+      c1 = load16(bias + j + 16)
+    }
+    let a = inp + n * inner
+    var w = weight + k0 * columns + j
+    for k in k0..<k1 {
+      let x = a[k]
+      c0.addProduct(x, load16(w))
+      c1.addProduct(x, load16(w + 16))
+      w += columns
+    }
+    let o = out + n * columns + j
+    if first {
+      store16(c0, o)
+      store16(c1, o + 16)
+    } else {
+      store16(load16(o) + c0, o)
+      store16(load16(o + 16) + c1, o + 16)
+    }
+  }
+
+  @inline(__always)
+  private static func tile4x16(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+  ) {
+    var c0 = SIMD16<Float>()
+    if let bias { c0 = load16(bias + j) }
+    var c1 = c0
+    var c2 = c0
+    var c3 = c0
+    let a0 = inp + n * inner
+    let a1 = a0 + inner
+    let a2 = a1 + inner
+    let a3 = a2 + inner
+    var w = weight + k0 * columns + j
+    for k in k0..<k1 {
+      let b = load16(w)
+      c0.addProduct(a0[k], b)
+      c1.addProduct(a1[k], b)
+      c2.addProduct(a2[k], b)
+      c3.addProduct(a3[k], b)
+      w += columns
+    }
+    let o0 = out + n * columns + j
+    let o1 = o0 + columns
+    let o2 = o1 + columns
+    let o3 = o2 + columns
+    if first {
+      store16(c0, o0)
+      store16(c1, o1)
+      store16(c2, o2)
+      store16(c3, o3)
+    } else {
+      store16(load16(o0) + c0, o0)
+      store16(load16(o1) + c1, o1)
+      store16(load16(o2) + c2, o2)
+      store16(load16(o3) + c3, o3)
+    }
+  }
+
+  @inline(__always)
+  private static func tile1x16(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+  ) {
+    var c = SIMD16<Float>()
+    if let bias { c = load16(bias + j) }
+    let a = inp + n * inner
+    var w = weight + k0 * columns + j
+    for k in k0..<k1 {
+      c.addProduct(a[k], load16(w))
+      w += columns
+    }
+    let o = out + n * columns + j
+    if first { store16(c, o) } else { store16(load16(o) + c, o) }
+  }
+
+  /// `dst (cols, rows) = srcᵀ` for `src (rows, cols)`, in 16 × 16 blocks.
+  package static func transpose(
+    _ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, rows: Int, columns: Int,
+    workers: Workers
+  ) {
+    let blocks = (columns + 15) / 16
+    let pool = rows * columns < 65_536 ? Workers(threads: 1) : workers
+    pool.run(blocks) { range in
+      for block in range {
+        let c0 = block * 16
+        let c1 = min(columns, c0 + 16)
+        var r0 = 0
+        while r0 < rows {
+          let r1 = min(rows, r0 + 16)
+          for c in c0..<c1 {
+            let d = dst + c * rows
+            for r in r0..<r1 { d[r] = src[r * columns + c] }
+          }
+          r0 = r1
+        }
+      }
+    }
+  }
+
+  /// `sums (M) += Σₙ matrix (N, M)[n]`, rows added in ascending order (bias gradients).
+  package static func addColumnSums(
+    _ sums: UnsafeMutablePointer<Float>, _ matrix: UnsafePointer<Float>, rows: Int,
+    columns: Int, workers: Workers
+  ) {
+    let strips = (columns + 15) / 16
+    let pool = rows * columns < 65_536 ? Workers(threads: 1) : workers
+    pool.run(strips) { range in
+      for strip in range {
+        let j = strip * 16
+        let width = min(16, columns - j)
+        var acc = SIMD16<Float>()
+        if width == 16 {
+          for n in 0..<rows { acc += load16(matrix + n * columns + j) }
+          store16(load16(sums + j) + acc, sums + j)
+        } else {
+          for n in 0..<rows { acc += loadPartial(matrix + n * columns + j, width) }
+          storePartial(loadPartial(sums + j, width) + acc, sums + j, width)
+        }
+      }
+    }
+  }
+
+  /// eˣ for each lane: range reduction to r ∈ [−ln2/2, ln2/2], a degree-6 polynomial, and a
+  /// power of two built from exponent bits. Inputs are clamped to [−87, 88] (relative error
+  /// about 2 × 10⁻⁷); the same arithmetic on every platform and thread count.
+  @inline(__always)
+  package static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let clamped = x.clamped(
+      lowerBound: SIMD16(repeating: -87), upperBound: SIMD16(repeating: 88))
+    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+    var r = clamped
+    r.addProduct(n, SIMD16(repeating: -0.693_145_751_953_125))
+    r.addProduct(n, SIMD16(repeating: -1.428_606_765_330_187e-6))
+    var p = SIMD16<Float>(repeating: 1.0 / 720)
+    p = SIMD16(repeating: 1.0 / 120).addingProduct(p, r)
+    p = SIMD16(repeating: 1.0 / 24).addingProduct(p, r)
+    p = SIMD16(repeating: 1.0 / 6).addingProduct(p, r)
+    p = SIMD16(repeating: 0.5).addingProduct(p, r)
+    p = SIMD16(repeating: 1).addingProduct(p, r)
+    p = SIMD16(repeating: 1).addingProduct(p, r)
+    let bits = (SIMD16<Int32>(n) &+ 127) &<< 23
+    return p * unsafeBitCast(bits, to: SIMD16<Float>.self)
+  }
+
+  /// tanh for each lane, as 1 − 2 / (e²ˣ + 1) with `exp` above (absolute error ~2 × 10⁻⁷).
+  @inline(__always)
+  package static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let e = exp(x + x)
+    return SIMD16(repeating: 1) - SIMD16(repeating: 2) / (e + SIMD16(repeating: 1))
+  }
+}

@@ -1,0 +1,513 @@
+import Foundation
+
+/// The transformer's layers, each a `forward`/`backward` pair over flat row-major buffers
+/// (the shapes are in the comments: N = B·T rows, C channels, V vocabulary ids).
+///
+/// Backward functions *accumulate* into parameter gradients (`+=`), so a whole step can
+/// zero the gradient block once. Every function is deterministic for any thread count.
+package enum TransformerLayers {
+  /// LayerNorm's ε.
+  package static let layerNormEpsilon: Float = 1e-5
+
+  // MARK: Embeddings
+
+  /// `out[n] = wte[tokens[n]] + wpe[positionOffset + n % T]`.
+  package static func encoderForward(
+    _ out: UnsafeMutablePointer<Float>,  // (N, C)
+    tokens: UnsafePointer<Int32>,  // (N)
+    wte: UnsafePointer<Float>,  // (V, C)
+    wpe: UnsafePointer<Float>,  // (maxT, C)
+    rows: Int, sequenceLength: Int, positionOffset: Int, channels: Int
+  ) {
+    for n in 0..<rows {
+      let o = out + n * channels
+      let e = wte + Int(tokens[n]) * channels
+      let p = wpe + (positionOffset + n % sequenceLength) * channels
+      for c in 0..<channels { o[c] = e[c] + p[c] }
+    }
+  }
+
+  /// `dwte[tokens[n]] += dout[n]`, `dwpe[n % T] += dout[n]`, rows in ascending order.
+  package static func encoderBackward(
+    dwte: UnsafeMutablePointer<Float>,  // (V, C)
+    dwpe: UnsafeMutablePointer<Float>,  // (maxT, C)
+    dout: UnsafePointer<Float>,  // (N, C)
+    tokens: UnsafePointer<Int32>,  // (N)
+    rows: Int, sequenceLength: Int, channels: Int
+  ) {
+    for n in 0..<rows {
+      let d = dout + n * channels
+      let e = dwte + Int(tokens[n]) * channels
+      let p = dwpe + (n % sequenceLength) * channels
+      for c in 0..<channels {
+        e[c] += d[c]
+        p[c] += d[c]
+      }
+    }
+  }
+
+  // MARK: LayerNorm
+
+  /// `out = (inp − mean) · rstd · weight + bias` per row; saves mean and rstd for backward.
+  package static func layerNormForward(
+    _ out: UnsafeMutablePointer<Float>,  // (N, C)
+    mean: UnsafeMutablePointer<Float>,  // (N)
+    rstd: UnsafeMutablePointer<Float>,  // (N)
+    inp: UnsafePointer<Float>,  // (N, C)
+    weight: UnsafePointer<Float>,  // (C)
+    bias: UnsafePointer<Float>,  // (C)
+    rows: Int, channels: Int, workers: Workers
+  ) {
+    let pool = rows * channels < 16_384 ? Workers(threads: 1) : workers
+    let vectorEnd = channels & ~15
+    pool.run(rows) { range in
+      for n in range {
+        let x = inp + n * channels
+        var acc = SIMD16<Float>()
+        var c = 0
+        while c < vectorEnd {
+          acc += load16(x + c)
+          c += 16
+        }
+        var sum = acc.sum()
+        for c in vectorEnd..<channels { sum += x[c] }
+        let m = sum / Float(channels)
+        acc = SIMD16()
+        c = 0
+        while c < vectorEnd {
+          let d = load16(x + c) - m
+          acc.addProduct(d, d)
+          c += 16
+        }
+        var squares = acc.sum()
+        for c in vectorEnd..<channels {
+          let d = x[c] - m
+          squares = squares.addingProduct(d, d)
+        }
+        let s = 1 / (squares / Float(channels) + layerNormEpsilon).squareRoot()
+        let o = out + n * channels
+        c = 0
+        while c < vectorEnd {
+          let norm = (load16(x + c) - m) * s
+          store16(load16(bias + c).addingProduct(norm, load16(weight + c)), o + c)
+          c += 16
+        }
+        for c in vectorEnd..<channels {
+          o[c] = bias[c].addingProduct((x[c] - m) * s, weight[c])
+        }
+        mean[n] = m
+        rstd[n] = s
+      }
+    }
+  }
+
+  /// LayerNorm backward: `dinp += ∂L/∂inp`, `dweight += Σ dout·norm`, `dbias += Σ dout`.
+  package static func layerNormBackward(
+    dinp: UnsafeMutablePointer<Float>,  // (N, C)
+    dweight: UnsafeMutablePointer<Float>,  // (C)
+    dbias: UnsafeMutablePointer<Float>,  // (C)
+    dout: UnsafePointer<Float>,  // (N, C)
+    inp: UnsafePointer<Float>,  // (N, C)
+    weight: UnsafePointer<Float>,  // (C)
+    mean: UnsafePointer<Float>,  // (N)
+    rstd: UnsafePointer<Float>,  // (N)
+    rows: Int, channels: Int, workers: Workers
+  ) {
+    let pool = rows * channels < 16_384 ? Workers(threads: 1) : workers
+    let count = Float(channels)
+    pool.run(rows) { range in
+      for n in range {
+        let x = inp + n * channels
+        let d = dout + n * channels
+        let di = dinp + n * channels
+        let m = mean[n]
+        let s = rstd[n]
+        var dnormMean: Float = 0
+        var dnormNormMean: Float = 0
+        for c in 0..<channels {
+          let norm = (x[c] - m) * s
+          let dnorm = weight[c] * d[c]
+          dnormMean += dnorm
+          dnormNormMean += dnorm * norm
+        }
+        dnormMean /= count
+        dnormNormMean /= count
+        for c in 0..<channels {
+          let norm = (x[c] - m) * s
+          let dnorm = weight[c] * d[c]
+          di[c] += (dnorm - dnormMean - norm * dnormNormMean) * s
+        }
+      }
+    }
+    // Parameter gradients: each channel strip sums over every row in ascending order.
+    pool.run((channels + 15) / 16) { range in
+      for strip in range {
+        let c0 = strip * 16
+        let width = min(16, channels - c0)
+        var dw = SIMD16<Float>()
+        var db = SIMD16<Float>()
+        for n in 0..<rows {
+          let x = loadPartialOrFull(inp + n * channels + c0, width)
+          let d = loadPartialOrFull(dout + n * channels + c0, width)
+          let norm = (x - mean[n]) * rstd[n]
+          dw.addProduct(norm, d)
+          db += d
+        }
+        storePartialOrFull(loadPartialOrFull(dweight + c0, width) + dw, dweight + c0, width)
+        storePartialOrFull(loadPartialOrFull(dbias + c0, width) + db, dbias + c0, width)
+      }
+    }
+  }
+
+  // MARK: Linear
+
+  /// `out (N, OC) = inp (N, IC) · weight (IC, OC) + bias (OC)`.
+  package static func linearForward(
+    _ out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, inputs: Int,
+    outputs: Int, workers: Workers
+  ) {
+    Kernels.matmul(
+      out, inp, weight, bias: bias, rows: rows, inner: inputs, columns: outputs,
+      accumulate: false, workers: workers)
+  }
+
+  /// Linear backward: `dinp = dout · weightᵀ` (overwritten; skipped when `nil`),
+  /// `dweight += inpᵀ · dout`, `dbias += Σₙ dout`. `scratch` holds at least
+  /// max(IC·OC, IC·N) floats.
+  package static func linearBackward(
+    dinp: UnsafeMutablePointer<Float>?,  // (N, IC)
+    dweight: UnsafeMutablePointer<Float>,  // (IC, OC)
+    dbias: UnsafeMutablePointer<Float>?,  // (OC)
+    dout: UnsafePointer<Float>,  // (N, OC)
+    inp: UnsafePointer<Float>,  // (N, IC)
+    weight: UnsafePointer<Float>,  // (IC, OC)
+    rows: Int, inputs: Int, outputs: Int, scratch: UnsafeMutablePointer<Float>,
+    workers: Workers
+  ) {
+    if let dinp {
+      Kernels.transpose(scratch, weight, rows: inputs, columns: outputs, workers: workers)
+      Kernels.matmul(
+        dinp, dout, scratch, bias: nil, rows: rows, inner: outputs, columns: inputs,
+        accumulate: false, workers: workers)
+    }
+    Kernels.transpose(scratch, inp, rows: rows, columns: inputs, workers: workers)
+    Kernels.matmul(
+      dweight, scratch, dout, bias: nil, rows: inputs, inner: rows, columns: outputs,
+      accumulate: true, workers: workers)
+    if let dbias {
+      Kernels.addColumnSums(dbias, dout, rows: rows, columns: outputs, workers: workers)
+    }
+  }
+
+  // MARK: Attention
+
+  /// Causal self-attention for one query: row `t` of one sequence's `qkv` (rows of 3C:
+  /// q | k | v, head `h` at offset h·hs in each), attending to rows 0…t.
+  /// Writes the softmax weights to `weights[0...t]` and the head's output to `out[0..<hs]`.
+  @inline(__always)
+  package static func attendQuery(
+    qkv: UnsafePointer<Float>,  // (T, 3C) of one sequence
+    t: Int, head: Int, headSize: Int, channels: Int,
+    weights: UnsafeMutablePointer<Float>,  // (T)
+    out: UnsafeMutablePointer<Float>  // (hs)
+  ) {
+    let stride = 3 * channels
+    let scale = 1 / Float(headSize).squareRoot()
+    let q = qkv + t * stride + head * headSize
+    var maximum = -Float.infinity
+    for t2 in 0...t {
+      let k = qkv + t2 * stride + channels + head * headSize
+      let score = dot(q, k, headSize) * scale
+      weights[t2] = score
+      maximum = max(maximum, score)
+    }
+    let total = expInPlace(weights, count: t + 1, minus: maximum)
+    let inverse = 1 / total
+    for t2 in 0...t { weights[t2] *= inverse }
+    // out = Σ_t2 weights[t2] · v[t2], 16 channels at a time.
+    var i = 0
+    while i < headSize {
+      let width = min(16, headSize - i)
+      var acc = SIMD16<Float>()
+      for t2 in 0...t {
+        let v = qkv + t2 * stride + 2 * channels + head * headSize + i
+        acc.addProduct(weights[t2], loadPartialOrFull(v, width))
+      }
+      storePartialOrFull(acc, out + i, width)
+      i += 16
+    }
+  }
+
+  /// Multi-head causal attention over a batch: `out (N, C)`, weights `att (B, H, T, T)`.
+  package static func attentionForward(
+    _ out: UnsafeMutablePointer<Float>,  // (B, T, C)
+    att: UnsafeMutablePointer<Float>,  // (B, H, T, T)
+    qkv: UnsafePointer<Float>,  // (B, T, 3C)
+    batch: Int, sequenceLength: Int, channels: Int, heads: Int, workers: Workers
+  ) {
+    let length = sequenceLength
+    let hs = channels / heads
+    let pool = batch * heads * length * length * hs < 32_768 ? Workers(threads: 1) : workers
+    pool.run(batch * heads) { range in
+      for unit in range {
+        let b = unit / heads
+        let h = unit % heads
+        let sequence = qkv + b * length * 3 * channels
+        for t in 0..<length {
+          attendQuery(
+            qkv: sequence, t: t, head: h, headSize: hs, channels: channels,
+            weights: att + (unit * length + t) * length,
+            out: out + (b * length + t) * channels + h * hs)
+        }
+      }
+    }
+  }
+
+  /// Attention backward: `dqkv (B, T, 3C)` is overwritten with ∂L/∂qkv.
+  package static func attentionBackward(
+    dqkv: UnsafeMutablePointer<Float>,  // (B, T, 3C)
+    dout: UnsafePointer<Float>,  // (B, T, C)
+    qkv: UnsafePointer<Float>,  // (B, T, 3C)
+    att: UnsafePointer<Float>,  // (B, H, T, T)
+    batch: Int, sequenceLength: Int, channels: Int, heads: Int, workers: Workers
+  ) {
+    let length = sequenceLength
+    let hs = channels / heads
+    let stride = 3 * channels
+    let scale = 1 / Float(hs).squareRoot()
+    let pool = batch * heads * length * length * hs < 32_768 ? Workers(threads: 1) : workers
+    pool.run(batch * heads) { range in
+      let datt = UnsafeMutablePointer<Float>.allocate(capacity: length)
+      defer { datt.deallocate() }
+      for unit in range {
+        let b = unit / heads
+        let h = unit % heads
+        let base = b * length * stride + h * hs
+        for t in 0..<length {
+          for part in 0..<3 {
+            (dqkv + base + t * stride + part * channels).update(repeating: 0, count: hs)
+          }
+        }
+        for t in 0..<length {
+          let weights = att + (unit * length + t) * length
+          let d = dout + (b * length + t) * channels + h * hs
+          var weighted: Float = 0
+          for t2 in 0...t {
+            let v = qkv + base + t2 * stride + 2 * channels
+            let dv = dqkv + base + t2 * stride + 2 * channels
+            datt[t2] = dot(d, v, hs)
+            axpy(weights[t2], d, dv, hs)
+            weighted += weights[t2] * datt[t2]
+          }
+          let q = qkv + base + t * stride
+          let dq = dqkv + base + t * stride
+          for t2 in 0...t {
+            let dscore = weights[t2] * (datt[t2] - weighted) * scale
+            let k = qkv + base + t2 * stride + channels
+            let dk = dqkv + base + t2 * stride + channels
+            axpy(dscore, k, dq, hs)
+            axpy(dscore, q, dk, hs)
+          }
+        }
+      }
+    }
+  }
+
+  // MARK: GELU
+
+  private static let geluScale: Float = 0.797_884_560_802_865_4  // √(2/π)
+
+  /// `out = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` element-wise.
+  package static func geluForward(
+    _ out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int,
+    workers: Workers
+  ) {
+    let pool = count < 65_536 ? Workers(threads: 1) : workers
+    pool.run((count + 15) / 16) { range in
+      for chunk in range {
+        let i = chunk * 16
+        let width = min(16, count - i)
+        let x = loadPartialOrFull(inp + i, width)
+        let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
+        let inner: SIMD16<Float> = geluScale * (x + cube)
+        let y: SIMD16<Float> = 0.5 * x * (1 + Kernels.tanh(inner))
+        storePartialOrFull(y, out + i, width)
+      }
+    }
+  }
+
+  /// GELU backward: `dinp = gelu'(inp) · dout` (overwritten).
+  package static func geluBackward(
+    dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
+    count: Int, workers: Workers
+  ) {
+    let pool = count < 65_536 ? Workers(threads: 1) : workers
+    pool.run((count + 15) / 16) { range in
+      for chunk in range {
+        let i = chunk * 16
+        let width = min(16, count - i)
+        let x = loadPartialOrFull(inp + i, width)
+        let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
+        let inner: SIMD16<Float> = geluScale * (x + cube)
+        let tanhOut = Kernels.tanh(inner)
+        let one = SIMD16<Float>(repeating: 1)
+        let sech2: SIMD16<Float> = one - tanhOut * tanhOut
+        let slope: SIMD16<Float> = one + (3 * 0.044_715) * (x * x)
+        let half: SIMD16<Float> = 0.5 * (one + tanhOut)
+        let local: SIMD16<Float> = half + (0.5 * geluScale) * (x * sech2 * slope)
+        storePartialOrFull(local * loadPartialOrFull(dout + i, width), dinp + i, width)
+      }
+    }
+  }
+
+  // MARK: Residual
+
+  /// `out = a + b` element-wise.
+  package static func residualForward(
+    _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    count: Int, workers: Workers
+  ) {
+    let pool = count < 65_536 ? Workers(threads: 1) : workers
+    pool.run((count + 15) / 16) { range in
+      for chunk in range {
+        let i = chunk * 16
+        let width = min(16, count - i)
+        storePartialOrFull(
+          loadPartialOrFull(a + i, width) + loadPartialOrFull(b + i, width), out + i, width)
+      }
+    }
+  }
+
+  // MARK: Softmax and cross-entropy
+
+  /// Replaces `logits (V)` by log-probabilities (log-softmax).
+  package static func logSoftmax(_ logits: UnsafeMutablePointer<Float>, count: Int) {
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { scratch.deallocate() }
+    scratch.update(from: logits, count: count)
+    var maximum = -Float.infinity
+    for v in 0..<count { maximum = max(maximum, logits[v]) }
+    let logTotal = Foundation.log(expInPlace(scratch, count: count, minus: maximum))
+    for v in 0..<count { logits[v] = (logits[v] - maximum) - logTotal }
+  }
+
+  /// Softmax cross-entropy: `probs (M, V)` ← softmax(`logits`) (may alias), and
+  /// `losses[m] = −log probs[m, targets[m]]`.
+  package static func crossEntropyForward(
+    losses: UnsafeMutablePointer<Float>,  // (M)
+    probs: UnsafeMutablePointer<Float>,  // (M, V)
+    logits: UnsafePointer<Float>,  // (M, V)
+    targets: UnsafePointer<Int32>,  // (M)
+    rows: Int, vocabulary: Int, workers: Workers
+  ) {
+    let pool = rows * vocabulary < 16_384 ? Workers(threads: 1) : workers
+    pool.run(rows) { range in
+      for m in range {
+        let l = logits + m * vocabulary
+        let p = probs + m * vocabulary
+        var maximum = -Float.infinity
+        for v in 0..<vocabulary { maximum = max(maximum, l[v]) }
+        let target = l[Int(targets[m])]
+        if p != UnsafeMutablePointer(mutating: l) { p.update(from: l, count: vocabulary) }
+        let total = expInPlace(p, count: vocabulary, minus: maximum)
+        losses[m] = Foundation.log(total) - (target - maximum)
+        let inverse = 1 / total
+        for v in 0..<vocabulary { p[v] *= inverse }
+      }
+    }
+  }
+
+  /// Cross-entropy backward for a loss `scale · Σₘ losses[m]`:
+  /// `dlogits = scale · (probs − onehot(targets))` (may alias `probs`).
+  package static func crossEntropyBackward(
+    dlogits: UnsafeMutablePointer<Float>,  // (M, V)
+    probs: UnsafePointer<Float>,  // (M, V)
+    targets: UnsafePointer<Int32>,  // (M)
+    scale: Float, rows: Int, vocabulary: Int, workers: Workers
+  ) {
+    let pool = rows * vocabulary < 16_384 ? Workers(threads: 1) : workers
+    pool.run(rows) { range in
+      for m in range {
+        let p = probs + m * vocabulary
+        let d = dlogits + m * vocabulary
+        let target = Int(targets[m])
+        for v in 0..<vocabulary { d[v] = (p[v] - (v == target ? 1 : 0)) * scale }
+      }
+    }
+  }
+
+  // MARK: Helpers
+
+  /// Replaces `values[i]` by exp(values[i] − minus) and returns their sum (a fixed order).
+  @inline(__always)
+  static func expInPlace(_ values: UnsafeMutablePointer<Float>, count: Int, minus: Float)
+    -> Float
+  {
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+      let e = Kernels.exp(load16(values + i) - minus)
+      store16(e, values + i)
+      acc += e
+      i += 16
+    }
+    var total = acc.sum()
+    if i < count {
+      let width = count - i
+      let e = Kernels.exp(loadPartial(values + i, width) - minus)
+      storePartial(e, values + i, width)
+      for lane in 0..<width { total += e[lane] }
+    }
+    return total
+  }
+
+  /// Σ a[i]·b[i] with 16-lane partial sums.
+  @inline(__always)
+  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+      acc.addProduct(load16(a + i), load16(b + i))
+      i += 16
+    }
+    if i < count {
+      acc.addProduct(loadPartial(a + i, count - i), loadPartial(b + i, count - i))
+    }
+    return acc.sum()
+  }
+
+  /// y += α·x.
+  @inline(__always)
+  static func axpy(
+    _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int
+  ) {
+    var i = 0
+    while i + 16 <= count {
+      store16(load16(y + i).addingProduct(alpha, load16(x + i)), y + i)
+      i += 16
+    }
+    while i < count {
+      y[i] = y[i].addingProduct(alpha, x[i])
+      i += 1
+    }
+  }
+}
+
+@inline(__always) func loadPartialOrFull(_ pointer: UnsafePointer<Float>, _ width: Int)
+  -> SIMD16<Float>
+{
+  width == 16 ? load16(pointer) : loadPartial(pointer, width)
+}
+
+@inline(__always) func loadPartialOrFull(_ pointer: UnsafeMutablePointer<Float>, _ width: Int)
+  -> SIMD16<Float>
+{
+  width == 16 ? load16(pointer) : loadPartial(pointer, width)
+}
+
+@inline(__always) func storePartialOrFull(
+  _ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, _ width: Int
+) {
+  if width == 16 { store16(value, pointer) } else { storePartial(value, pointer, width) }
+}

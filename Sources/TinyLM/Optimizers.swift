@@ -1,0 +1,130 @@
+import Foundation
+
+/// The optimiser of one `train` call: AdamW (decoupled weight decay on matrices and
+/// embeddings only, as nanoGPT) or SGD with momentum; linear warm-up, optional cosine decay,
+/// and global-norm gradient clipping. Its state starts at zero on every call.
+final class Optimizer {
+  /// AdamW's β₂ (nanoGPT's choice for small models) and ε.
+  static let beta2 = 0.99
+  static let epsilon: Float = 1e-8
+
+  private let options: TrainingOptions
+  private let totalSteps: Int
+  /// Contiguous pieces of at most 4096 parameters, with whether weight decay applies.
+  private let pieces: [(offset: Int, count: Int, decays: Bool)]
+  private let first: UnsafeMutableBufferPointer<Float>  // AdamW m, or SGD momentum buffer
+  private let second: UnsafeMutableBufferPointer<Float>  // AdamW v (empty for SGD)
+
+  init(layout: ParameterLayout, options: TrainingOptions, totalSteps: Int) {
+    self.options = options
+    self.totalSteps = totalSteps
+    var pieces: [(offset: Int, count: Int, decays: Bool)] = []
+    for tensor in layout.tensors {
+      var start = 0
+      while start < tensor.count {
+        let count = min(4096, tensor.count - start)
+        pieces.append((tensor.offset + start, count, tensor.decays))
+        start += count
+      }
+    }
+    self.pieces = pieces
+    first = .allocate(capacity: layout.total)
+    first.initialize(repeating: 0)
+    second = .allocate(capacity: options.optimizer == .adamW ? layout.total : 0)
+    second.initialize(repeating: 0)
+  }
+
+  deinit {
+    first.deallocate()
+    second.deallocate()
+  }
+
+  /// The learning rate of `step` (0-based) out of `total`: linear warm-up over
+  /// `warmupFraction` of the steps, then constant or a cosine down to `minLearningRateFraction`.
+  static func learningRate(step: Int, total: Int, options: TrainingOptions) -> Double {
+    let peak = options.learningRate
+    let warmup = Int((options.warmupFraction * Double(total)).rounded(.down))
+    if step < warmup { return peak * Double(step + 1) / Double(warmup) }
+    guard options.cosineDecay else { return peak }
+    let floor = peak * options.minLearningRateFraction
+    let progress = Double(step - warmup) / Double(max(1, total - warmup - 1))
+    return floor + (peak - floor) * 0.5 * (1 + cos(Double.pi * min(1, progress)))
+  }
+
+  /// The global L2 norm of `gradients`: per-piece partial sums, added in a fixed order.
+  func gradientNorm(_ gradients: UnsafeMutableBufferPointer<Float>, workers: Workers) -> Double {
+    var partial = [Double](repeating: 0, count: pieces.count)
+    let g = gradients.baseAddress!
+    partial.withUnsafeMutableBufferPointer { sums in
+      workers.run(pieces.count) { range in
+        for index in range {
+          let piece = pieces[index]
+          var acc = SIMD16<Float>()
+          var i = 0
+          while i + 16 <= piece.count {
+            let v = load16(g + piece.offset + i)
+            acc.addProduct(v, v)
+            i += 16
+          }
+          var total = Double(acc.sum())
+          while i < piece.count {
+            total += Double(g[piece.offset + i] * g[piece.offset + i])
+            i += 1
+          }
+          sums[index] = total
+        }
+      }
+    }
+    return partial.reduce(0, +).squareRoot()
+  }
+
+  /// Applies one step to `parameters`.
+  func update(
+    parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeMutableBufferPointer<Float>,
+    step: Int, workers: Workers
+  ) {
+    var scale: Float = 1
+    if options.gradientClip > 0 {
+      let norm = gradientNorm(gradients, workers: workers)
+      if norm > options.gradientClip { scale = Float(options.gradientClip / norm) }
+    }
+    let lr = Float(Self.learningRate(step: step, total: totalSteps, options: options))
+    let p = parameters.baseAddress!
+    let g = gradients.baseAddress!
+    let m = first.baseAddress!
+    switch options.optimizer {
+    case .sgd:
+      let momentum = Float(options.momentum)
+      workers.run(pieces.count) { range in
+        for index in range {
+          let piece = pieces[index]
+          for i in piece.offset..<(piece.offset + piece.count) {
+            m[i] = momentum * m[i] + g[i] * scale
+            p[i] -= lr * m[i]
+          }
+        }
+      }
+    case .adamW:
+      let v = second.baseAddress!
+      let beta1 = Float(options.momentum)
+      let beta2 = Float(Self.beta2)
+      let correction1 = Float(1 - pow(options.momentum, Double(step + 1)))
+      let correction2 = Float(1 - pow(Self.beta2, Double(step + 1)))
+      let decay = Float(options.weightDecay)
+      workers.run(pieces.count) { range in
+        for index in range {
+          let piece = pieces[index]
+          let wd: Float = piece.decays ? decay : 0
+          for i in piece.offset..<(piece.offset + piece.count) {
+            let gradient = g[i] * scale
+            m[i] = beta1 * m[i] + (1 - beta1) * gradient
+            v[i] = beta2 * v[i] + (1 - beta2) * gradient * gradient
+            let mHat = m[i] / correction1
+            let vHat = v[i] / correction2
+            p[i] -= lr * (mHat / (vHat.squareRoot() + Self.epsilon) + wd * p[i])
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/// The shape of a tiny GPT-2 style transformer (nanoGPT's `GPTConfig`, always with biases).
+///
+/// The comments give nanoGPT's name for each field; checkpoints store them under those
+/// names.
+public struct TransformerConfiguration: Sendable, Hashable, Codable {
+  /// `n_layer`: the number of transformer blocks.
+  public var layerCount: Int
+  /// `n_head`: attention heads per block; must divide `embeddingSize`.
+  public var headCount: Int
+  /// `n_embd`: the width C of the residual stream.
+  public var embeddingSize: Int
+  /// `block_size`: the longest context the model reads (positions it has embeddings for).
+  public var blockSize: Int
+  /// `vocab_size`: the number of token ids.
+  public var vocabularySize: Int
+
+  /// Creates a configuration.
+  public init(
+    layerCount: Int, headCount: Int, embeddingSize: Int, blockSize: Int, vocabularySize: Int
+  ) {
+    self.layerCount = layerCount
+    self.headCount = headCount
+    self.embeddingSize = embeddingSize
+    self.blockSize = blockSize
+    self.vocabularySize = vocabularySize
+  }
+
+  /// The width of one attention head, `embeddingSize / headCount`.
+  public var headSize: Int { embeddingSize / headCount }
+
+  /// Why this configuration cannot build a model, or `nil` if it can.
+  public var problem: String? {
+    if layerCount < 1 { return "n_layer must be at least 1 (got \(layerCount))" }
+    if headCount < 1 { return "n_head must be at least 1 (got \(headCount))" }
+    if embeddingSize < 1 { return "n_embd must be at least 1 (got \(embeddingSize))" }
+    if embeddingSize % headCount != 0 {
+      return "n_embd (\(embeddingSize)) must be a multiple of n_head (\(headCount))"
+    }
+    if blockSize < 1 { return "block_size must be at least 1 (got \(blockSize))" }
+    if vocabularySize < 1 { return "vocab_size must be at least 1 (got \(vocabularySize))" }
+    let limit = 1 << 28
+    if layerCount * 12 * embeddingSize * embeddingSize > limit
+      || vocabularySize * embeddingSize > limit || blockSize * embeddingSize > limit
+    {
+      return "the model is too large for this engine"
+    }
+    return nil
+  }
+
+  /// The number of trained parameters (the output head is tied to the token embedding, so
+  /// it adds none).
+  public var parameterCount: Int {
+    let c = embeddingSize
+    let perLayer =
+      2 * c + (3 * c * c + 3 * c) + (c * c + c) + 2 * c + (4 * c * c + 4 * c)
+      + (4 * c * c + c)
+    return vocabularySize * c + blockSize * c + layerCount * perLayer + 2 * c
+  }
+
+  /// nanoGPT's `get_num_params()`: every parameter except the position embedding (the
+  /// token embedding counts, since it is also the output head). The MFU estimate uses it.
+  public var nanoGPTParameterCount: Int {
+    parameterCount - blockSize * embeddingSize
+  }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import Testing
+import TinyLM
+
+/// Finite-difference checks of every layer's backward pass (llm.c-style: the analytic
+/// gradient against a numerical reference, reported as a relative error).
+///
+/// Each check uses L = Σ gᵢ·outᵢ for a random upstream gradient g, evaluated in Double, and
+/// central differences with a step of 10⁻².
+@Suite struct TransformerGradientTests {
+  static let single = Workers(threads: 1)
+
+  static func randomArray(_ count: Int, _ random: inout SeededRandom, std: Float = 1)
+    -> [Float]
+  {
+    (0..<count).map { _ in random.nextGaussian() * std }
+  }
+
+  static func weightedSum(_ values: [Float], _ weights: [Float]) -> Double {
+    zip(values, weights).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+  }
+
+  /// ‖analytic − numeric‖ / (‖analytic‖ + ‖numeric‖), numeric by central differences.
+  static func relativeError(
+    _ analytic: [Float], at point: [Float], step: Float = 1e-2, loss: ([Float]) -> Double
+  ) -> Double {
+    var difference = 0.0
+    var size = 0.0
+    for i in point.indices {
+      var plus = point
+      plus[i] += step
+      var minus = point
+      minus[i] -= step
+      let numeric = (loss(plus) - loss(minus)) / Double(2 * step)
+      difference += (numeric - Double(analytic[i])) * (numeric - Double(analytic[i]))
+      size += numeric * numeric + Double(analytic[i]) * Double(analytic[i])
+    }
+    return difference.squareRoot() / max(size.squareRoot(), 1e-12)
+  }
+
+  @Test(arguments: [1, 2, 3] as [UInt64])
+  func layerNorm(seed: UInt64) {
+    var random = SeededRandom(seed: seed)
+    let (n, c) = (3, 21)
+    let x = Self.randomArray(n * c, &random)
+    let w = Self.randomArray(c, &random)
+    let b = Self.randomArray(c, &random)
+    let g = Self.randomArray(n * c, &random)
+    func forward(_ x: [Float], _ w: [Float], _ b: [Float]) -> Double {
+      var out = [Float](repeating: 0, count: n * c)
+      var mean = [Float](repeating: 0, count: n)
+      var rstd = [Float](repeating: 0, count: n)
+      TransformerLayers.layerNormForward(
+        &out, mean: &mean, rstd: &rstd, inp: x, weight: w, bias: b, rows: n, channels: c,
+        workers: Self.single)
+      return Self.weightedSum(out, g)
+    }
+    var out = [Float](repeating: 0, count: n * c)
+    var mean = [Float](repeating: 0, count: n)
+    var rstd = [Float](repeating: 0, count: n)
+    TransformerLayers.layerNormForward(
+      &out, mean: &mean, rstd: &rstd, inp: x, weight: w, bias: b, rows: n, channels: c,
+      workers: Self.single)
+    var dx = [Float](repeating: 0, count: n * c)
+    var dw = [Float](repeating: 0, count: c)
+    var db = [Float](repeating: 0, count: c)
+    TransformerLayers.layerNormBackward(
+      dinp: &dx, dweight: &dw, dbias: &db, dout: g, inp: x, weight: w, mean: mean, rstd: rstd,
+      rows: n, channels: c, workers: Self.single)
+    #expect(Self.relativeError(dx, at: x) { forward($0, w, b) } < 1e-3)
+    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b) } < 1e-3)
+    #expect(Self.relativeError(db, at: b) { forward(x, w, $0) } < 1e-3)
+  }
+
+  @Test(arguments: [(5, 7, 35), (6, 17, 48), (9, 3, 16), (1, 300, 5)])
+  func linear(shape: (Int, Int, Int)) {
+    let (n, inputs, outputs) = shape
+    var random = SeededRandom(seed: UInt64(n * 1000 + inputs))
+    let x = Self.randomArray(n * inputs, &random)
+    let w = Self.randomArray(inputs * outputs, &random)
+    let b = Self.randomArray(outputs, &random)
+    let g = Self.randomArray(n * outputs, &random)
+    func forward(_ x: [Float], _ w: [Float], _ b: [Float]) -> Double {
+      var out = [Float](repeating: 0, count: n * outputs)
+      TransformerLayers.linearForward(
+        &out, inp: x, weight: w, bias: b, rows: n, inputs: inputs, outputs: outputs,
+        workers: Self.single)
+      return Self.weightedSum(out, g)
+    }
+    var dx = [Float](repeating: 0, count: n * inputs)
+    var dw = [Float](repeating: 0, count: inputs * outputs)
+    var db = [Float](repeating: 0, count: outputs)
+    var scratch = [Float](repeating: 0, count: max(inputs * outputs, inputs * n))
+    TransformerLayers.linearBackward(
+      dinp: &dx, dweight: &dw, dbias: &db, dout: g, inp: x, weight: w, rows: n, inputs: inputs,
+      outputs: outputs, scratch: &scratch, workers: Self.single)
+    #expect(Self.relativeError(dx, at: x) { forward($0, w, b) } < 1e-3)
+    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b) } < 1e-3)
+    #expect(Self.relativeError(db, at: b) { forward(x, w, $0) } < 1e-3)
+  }
+
+  /// The matrix kernel against a Double reference, for shapes that hit every tile path.
+  @Test(arguments: [(1, 1, 1), (7, 300, 37), (4, 513, 64), (13, 19, 50)])
+  func matmulMatchesReference(shape: (Int, Int, Int)) {
+    let (n, k, m) = shape
+    var random = SeededRandom(seed: 42)
+    let a = Self.randomArray(n * k, &random)
+    let b = Self.randomArray(k * m, &random)
+    let bias = Self.randomArray(m, &random)
+    var out = [Float](repeating: 0, count: n * m)
+    Kernels.matmul(
+      &out, a, b, bias: bias, rows: n, inner: k, columns: m, accumulate: false,
+      workers: Workers(threads: 2))
+    var worst = 0.0
+    for i in 0..<n {
+      for j in 0..<m {
+        var reference = Double(bias[j])
+        for p in 0..<k { reference += Double(a[i * k + p]) * Double(b[p * m + j]) }
+        worst = max(worst, abs(reference - Double(out[i * m + j])))
+      }
+    }
+    #expect(worst < 1e-4 * Double(k).squareRoot())
+  }
+
+  @Test(arguments: [(2, 5, 8, 2), (1, 4, 40, 2), (2, 3, 6, 1)])
+  func attention(shape: (Int, Int, Int, Int)) {
+    let (batch, length, channels, heads) = shape
+    var random = SeededRandom(seed: UInt64(length * channels))
+    let n = batch * length
+    let qkv = Self.randomArray(n * 3 * channels, &random)
+    let g = Self.randomArray(n * channels, &random)
+    func run(_ qkv: [Float]) -> ([Float], [Float]) {
+      var out = [Float](repeating: 0, count: n * channels)
+      var att = [Float](repeating: 0, count: batch * heads * length * length)
+      TransformerLayers.attentionForward(
+        &out, att: &att, qkv: qkv, batch: batch, sequenceLength: length, channels: channels,
+        heads: heads, workers: Self.single)
+      return (out, att)
+    }
+    let (_, att) = run(qkv)
+    var dqkv = [Float](repeating: 7, count: n * 3 * channels)
+    TransformerLayers.attentionBackward(
+      dqkv: &dqkv, dout: g, qkv: qkv, att: att, batch: batch, sequenceLength: length,
+      channels: channels, heads: heads, workers: Self.single)
+    #expect(Self.relativeError(dqkv, at: qkv) { Self.weightedSum(run($0).0, g) } < 1e-3)
+  }
+
+  @Test func gelu() {
+    var random = SeededRandom(seed: 5)
+    let x = Self.randomArray(37, &random, std: 2)
+    let g = Self.randomArray(37, &random)
+    func forward(_ x: [Float]) -> Double {
+      var out = [Float](repeating: 0, count: x.count)
+      TransformerLayers.geluForward(&out, inp: x, count: x.count, workers: Self.single)
+      return Self.weightedSum(out, g)
+    }
+    var dx = [Float](repeating: 0, count: x.count)
+    TransformerLayers.geluBackward(
+      dinp: &dx, inp: x, dout: g, count: x.count, workers: Self.single)
+    #expect(Self.relativeError(dx, at: x, loss: forward) < 1e-3)
+    // The tanh approximation itself, against Foundation's tanh.
+    var out = [Float](repeating: 0, count: x.count)
+    TransformerLayers.geluForward(&out, inp: x, count: x.count, workers: Self.single)
+    for (xi, yi) in zip(x, out) {
+      let inner = 0.797_884_560_802_865_4 * (Double(xi) + 0.044_715 * Double(xi * xi * xi))
+      let expected = 0.5 * Double(xi) * (1 + Foundation.tanh(inner))
+      #expect(abs(expected - Double(yi)) < 1e-5)
+    }
+  }
+
+  @Test func softmaxCrossEntropy() {
+    var random = SeededRandom(seed: 9)
+    let (rows, vocabulary) = (3, 19)
+    let logits = Self.randomArray(rows * vocabulary, &random, std: 3)
+    let targets: [Int32] = [0, 18, 7]
+    let scale: Float = 1.0 / 3
+    func forward(_ logits: [Float]) -> Double {
+      var losses = [Float](repeating: 0, count: rows)
+      var probs = [Float](repeating: 0, count: rows * vocabulary)
+      TransformerLayers.crossEntropyForward(
+        losses: &losses, probs: &probs, logits: logits, targets: targets, rows: rows,
+        vocabulary: vocabulary, workers: Self.single)
+      return losses.reduce(0) { $0 + Double($1) } * Double(scale)
+    }
+    var losses = [Float](repeating: 0, count: rows)
+    var probs = [Float](repeating: 0, count: rows * vocabulary)
+    TransformerLayers.crossEntropyForward(
+      losses: &losses, probs: &probs, logits: logits, targets: targets, rows: rows,
+      vocabulary: vocabulary, workers: Self.single)
+    var dlogits = [Float](repeating: 0, count: rows * vocabulary)
+    TransformerLayers.crossEntropyBackward(
+      dlogits: &dlogits, probs: probs, targets: targets, scale: scale, rows: rows,
+      vocabulary: vocabulary, workers: Self.single)
+    #expect(Self.relativeError(dlogits, at: logits, loss: forward) < 1e-3)
+    // The loss against a Double reference.
+    for m in 0..<rows {
+      let row = logits[(m * vocabulary)..<((m + 1) * vocabulary)].map(Double.init)
+      let top = row.max()!
+      let logTotal = Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - top) }) + top
+      #expect(abs((logTotal - row[Int(targets[m])]) - Double(losses[m])) < 1e-5)
+    }
+  }
+
+  @Test func embeddings() {
+    var random = SeededRandom(seed: 11)
+    let (vocabulary, block, channels, batch, length) = (6, 4, 5, 2, 3)
+    let wte = Self.randomArray(vocabulary * channels, &random)
+    let wpe = Self.randomArray(block * channels, &random)
+    let tokens: [Int32] = [1, 5, 1, 0, 3, 3]
+    let g = Self.randomArray(batch * length * channels, &random)
+    func forward(_ wte: [Float], _ wpe: [Float]) -> Double {
+      var out = [Float](repeating: 0, count: batch * length * channels)
+      TransformerLayers.encoderForward(
+        &out, tokens: tokens, wte: wte, wpe: wpe, rows: batch * length, sequenceLength: length,
+        positionOffset: 0, channels: channels)
+      return Self.weightedSum(out, g)
+    }
+    var dwte = [Float](repeating: 0, count: wte.count)
+    var dwpe = [Float](repeating: 0, count: wpe.count)
+    TransformerLayers.encoderBackward(
+      dwte: &dwte, dwpe: &dwpe, dout: g, tokens: tokens, rows: batch * length,
+      sequenceLength: length, channels: channels)
+    #expect(Self.relativeError(dwte, at: wte) { forward($0, wpe) } < 1e-4)
+    #expect(Self.relativeError(dwpe, at: wpe) { forward(wte, $0) } < 1e-4)
+  }
+
+  /// The whole model: every parameter's gradient against central differences of the loss.
+  @Test(arguments: [3, 4] as [UInt64])
+  func wholeModel(seed: UInt64) {
+    let configuration = TransformerConfiguration(
+      layerCount: 2, headCount: 2, embeddingSize: 8, blockSize: 6, vocabularySize: 11)
+    let model = TransformerModel(configuration: configuration, seed: seed)
+    var random = SeededRandom(seed: seed + 100)
+    model.withMutableParameters { block in
+      for i in block.indices { block[i] += random.nextGaussian() * 0.3 }
+    }
+    let batch = [
+      TrainingSequence(tokens: [1, 2, 3, 4, 5, 6, 7], trainedFrom: 3),
+      TrainingSequence(tokens: [10, 0, 9], lossMask: [false, true, true]),
+      TrainingSequence(tokens: [4, 4, 2, 8], lossMask: [false, true, false, true]),
+    ]
+    let (_, analytic) = model.lossAndGradients(on: batch)
+    let point = model.parameters
+    let error = Self.relativeError(analytic, at: point) { values in
+      let probe = model.copy()
+      probe.withMutableParameters { block in
+        for i in block.indices { block[i] = values[i] }
+      }
+      return probe.loss(on: batch)
+    }
+    #expect(error < 5e-3)
+  }
+}
