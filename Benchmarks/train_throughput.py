@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Training throughput: RefusalLab's hand-written Swift transformer against PyTorch eager
+CPU on the identical model (nanoGPT-shaped, from compare_logprobs.py), batch, sequence
+length, optimiser (AdamW, clip 1.0) and thread count, one after the other in one run.
+
+Prints tokens/s for both, the ratio, and RefusalLab's MFU the nanoGPT way:
+flops/token = 6N + 12·L·H·Q·T, peak = cores × GHz × 64 FLOP/cycle (two 512-bit or four
+256-bit FMA pipes... stated assumption: 2 FMA units × 16 FP32 lanes × 2 FLOP).
+
+  python3 Benchmarks/train_throughput.py               # both configurations, 2 threads
+  python3 Benchmarks/train_throughput.py --swift test  # Swift side via the TinyLM test
+                                                       # (before `refusal-lab bench-train`)
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_logprobs import GPT  # noqa: E402
+
+CONFIGS = {
+    "demo": dict(layers=2, embd=64, heads=4, block=32, batch=64, vocab=512, steps=40),
+    "larger": dict(layers=4, embd=128, heads=4, block=64, batch=32, vocab=512, steps=15),
+}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cpu_ghz():
+    """Nominal clock: /proc/cpuinfo 'cpu MHz' (KVM guests report the host's base clock)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            values = [float(m.group(1)) for m in re.finditer(r"cpu MHz\s*:\s*([\d.]+)", f.read())]
+        if values:
+            return max(values) / 1000, "/proc/cpuinfo 'cpu MHz'"
+    except OSError:
+        pass
+    try:
+        out = subprocess.run(["sysctl", "-n", "hw.cpufrequency_max"], capture_output=True,
+                             text=True).stdout.strip()
+        if out:
+            return int(out) / 1e9, "sysctl hw.cpufrequency_max"
+    except OSError:
+        pass
+    return 3.0, "assumed (no clock found)"
+
+
+def pytorch_tokens_per_second(c, threads):
+    torch.manual_seed(0)
+    torch.set_num_threads(threads)
+    model = GPT(c["layers"], c["heads"], c["embd"], c["block"], c["vocab"])
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.99),
+                                  weight_decay=0.1)
+    x = torch.randint(0, c["vocab"], (c["batch"], c["block"] + 1))
+    idx, targets = x[:, :-1].contiguous(), x[:, 1:].contiguous()
+
+    def step():
+        _, loss = model(idx, targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        return loss
+
+    for _ in range(2):
+        step()
+    start = time.perf_counter()
+    for _ in range(c["steps"]):
+        step()
+    seconds = time.perf_counter() - start
+    return c["steps"] * c["batch"] * c["block"] / seconds
+
+
+def swift_result(c, threads, mode, env):
+    if mode == "cli":
+        command = ["swift", "run", "-c", "release", "refusal-lab", "bench-train",
+                   "--layers", str(c["layers"]), "--embd", str(c["embd"]),
+                   "--heads", str(c["heads"]), "--block", str(c["block"]),
+                   "--batch", str(c["batch"]), "--steps", str(c["steps"]),
+                   "--threads", str(threads), "--vocab", str(c["vocab"]), "--json"]
+        out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True,
+                             env=env).stdout
+        return json.loads(out.strip().splitlines()[-1])
+    spec = ",".join(str(c[k]) for k in ("layers", "embd", "heads", "block", "batch", "steps"))
+    env = dict(env, REFUSALLAB_BENCH=f"{spec},{threads}")
+    command = ["swift", "test", "-c", "release", "--scratch-path", ".build-bench",
+               "--filter", "benchmarkFromEnvironment"]
+    out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True,
+                         env=env).stdout
+    line = next(l for l in out.splitlines() if l.startswith("BENCH_JSON "))
+    return json.loads(line[len("BENCH_JSON "):])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--configs", default="demo,larger")
+    parser.add_argument("--swift", choices=["cli", "test"], default="cli")
+    parser.add_argument("--target-cpu", help="sets REFUSALLAB_TARGET_CPU for the Swift build")
+    args = parser.parse_args()
+    env = dict(os.environ)
+    if args.target_cpu:
+        env["REFUSALLAB_TARGET_CPU"] = args.target_cpu
+
+    ghz, source = cpu_ghz()
+    peak = args.threads * ghz * 1e9 * 64
+    print(f"threads {args.threads}; PyTorch {torch.__version__}; "
+          f"peak = {args.threads} cores × {ghz:.2f} GHz ({source}) × 64 FLOP/cycle "
+          f"= {peak / 1e9:.0f} GFLOP/s")
+    for name in args.configs.split(","):
+        c = CONFIGS[name]
+        swift = swift_result(c, args.threads, args.swift, env)
+        torch_tps = pytorch_tokens_per_second(c, args.threads)
+        swift_tps = swift["tokensPerSecond"]
+        mfu = swift_tps * swift["flopsPerToken"] / peak
+        print(f"{name:7s} L={c['layers']} C={c['embd']} H={c['heads']} T={c['block']} "
+              f"B={c['batch']} V={c['vocab']}: RefusalLab {swift_tps:,.0f} tok/s, "
+              f"PyTorch {torch_tps:,.0f} tok/s, ratio {swift_tps / torch_tps:.2f}x, "
+              f"RefusalLab MFU {100 * mfu:.1f}%")
+
+
+if __name__ == "__main__":
+    main()
