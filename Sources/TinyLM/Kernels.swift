@@ -335,9 +335,13 @@ package enum Kernels {
   /// about 2 × 10⁻⁷); the same arithmetic on every platform and thread count.
   @inline(__always)
   package static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-    let clamped = x.clamped(
-      lowerBound: SIMD16(repeating: -87), upperBound: SIMD16(repeating: 88))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+    let low = SIMD16<Float>(repeating: -87)
+    let high = SIMD16<Float>(repeating: 88)
+    let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+    // Adding 1.5·2²³ rounds to the nearest integer, which then sits in the low mantissa bits.
+    let magic = SIMD16<Float>(repeating: 12_582_912)
+    let shifted = clamped * 1.442_695_04 + magic
+    let n = shifted - magic
     var r = clamped
     r.addProduct(n, SIMD16(repeating: -0.693_145_751_953_125))
     r.addProduct(n, SIMD16(repeating: -1.428_606_765_330_187e-6))
@@ -348,7 +352,9 @@ package enum Kernels {
     p = SIMD16(repeating: 0.5).addingProduct(p, r)
     p = SIMD16(repeating: 1).addingProduct(p, r)
     p = SIMD16(repeating: 1).addingProduct(p, r)
-    let bits = (SIMD16<Int32>(n) &+ 127) &<< 23
+    let integer =
+      unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
+    let bits = (integer &+ 127) &<< 23
     return p * unsafeBitCast(bits, to: SIMD16<Float>.self)
   }
 

@@ -323,17 +323,10 @@ package enum TransformerLayers {
     _ out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int,
     workers: Workers
   ) {
-    let pool = count < 65_536 ? Workers(threads: 1) : workers
-    pool.run((count + 15) / 16) { range in
-      for chunk in range {
-        let i = chunk * 16
-        let width = min(16, count - i)
-        let x = loadPartialOrFull(inp + i, width)
-        let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
-        let inner: SIMD16<Float> = geluScale * (x + cube)
-        let y: SIMD16<Float> = 0.5 * x * (1 + Kernels.tanh(inner))
-        storePartialOrFull(y, out + i, width)
-      }
+    elementwise(count, workers) { i, width in
+      storePartialOrFull(gelu(loadPartialOrFull(inp + i, width)), out + i, width)
+    } full: { i in
+      store16(gelu(load16(inp + i)), out + i)
     }
   }
 
@@ -342,23 +335,45 @@ package enum TransformerLayers {
     dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
     count: Int, workers: Workers
   ) {
-    let pool = count < 65_536 ? Workers(threads: 1) : workers
-    pool.run((count + 15) / 16) { range in
-      for chunk in range {
-        let i = chunk * 16
-        let width = min(16, count - i)
-        let x = loadPartialOrFull(inp + i, width)
-        let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
-        let inner: SIMD16<Float> = geluScale * (x + cube)
-        let tanhOut = Kernels.tanh(inner)
-        let one = SIMD16<Float>(repeating: 1)
-        let sech2: SIMD16<Float> = one - tanhOut * tanhOut
-        let slope: SIMD16<Float> = one + (3 * 0.044_715) * (x * x)
-        let half: SIMD16<Float> = 0.5 * (one + tanhOut)
-        let local: SIMD16<Float> = half + (0.5 * geluScale) * (x * sech2 * slope)
-        storePartialOrFull(local * loadPartialOrFull(dout + i, width), dinp + i, width)
-      }
+    elementwise(count, workers) { i, width in
+      let slope = geluDerivative(loadPartialOrFull(inp + i, width))
+      storePartialOrFull(slope * loadPartialOrFull(dout + i, width), dinp + i, width)
+    } full: { i in
+      store16(geluDerivative(load16(inp + i)) * load16(dout + i), dinp + i)
     }
+  }
+
+  @inline(__always)
+  static func gelu(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
+    let inner: SIMD16<Float> = geluScale * (x + cube)
+    return 0.5 * x * (1 + Kernels.tanh(inner))
+  }
+
+  @inline(__always)
+  static func geluDerivative(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
+    let inner: SIMD16<Float> = geluScale * (x + cube)
+    let tanhOut = Kernels.tanh(inner)
+    let one = SIMD16<Float>(repeating: 1)
+    let sech2: SIMD16<Float> = one - tanhOut * tanhOut
+    let slope: SIMD16<Float> = one + (3 * 0.044_715) * (x * x)
+    let half: SIMD16<Float> = 0.5 * (one + tanhOut)
+    return half + (0.5 * geluScale) * (x * sech2 * slope)
+  }
+
+  /// Runs `full(i)` on every complete 16-float chunk and `partial(i, width)` on the tail,
+  /// chunks split across threads. Element-wise work, so the split never changes a result.
+  @inline(__always)
+  static func elementwise(
+    _ count: Int, _ workers: Workers, partial: (Int, Int) -> Void, full: (Int) -> Void
+  ) {
+    let pool = count < 65_536 ? Workers(threads: 1) : workers
+    let chunks = count / 16
+    pool.run(chunks) { range in
+      for chunk in range { full(chunk * 16) }
+    }
+    if count % 16 != 0 { partial(chunks * 16, count % 16) }
   }
 
   // MARK: Residual
@@ -368,14 +383,11 @@ package enum TransformerLayers {
     _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     count: Int, workers: Workers
   ) {
-    let pool = count < 65_536 ? Workers(threads: 1) : workers
-    pool.run((count + 15) / 16) { range in
-      for chunk in range {
-        let i = chunk * 16
-        let width = min(16, count - i)
-        storePartialOrFull(
-          loadPartialOrFull(a + i, width) + loadPartialOrFull(b + i, width), out + i, width)
-      }
+    elementwise(count, workers) { i, width in
+      storePartialOrFull(
+        loadPartialOrFull(a + i, width) + loadPartialOrFull(b + i, width), out + i, width)
+    } full: { i in
+      store16(load16(a + i) + load16(b + i), out + i)
     }
   }
 
