@@ -36,7 +36,7 @@ public struct DemoReport: Sendable {
     var sections: [String] = [header(), conditionLegend()]
     for settings in experiment.families {
       for variant in experiment.variants {
-        sections.append(table(settings.family, variant))
+        sections.append(table(settings, variant))
         if let takeaway = takeaway(settings.family, variant.name) { sections.append(takeaway) }
         if let example = sideBySide(settings.family, variant.name) { sections.append(example) }
       }
@@ -67,7 +67,8 @@ public struct DemoReport: Sendable {
     return lines.joined(separator: "\n")
   }
 
-  private func table(_ family: ModelFamily, _ variant: AlignmentVariant) -> String {
+  private func table(_ settings: FamilySettings, _ variant: AlignmentVariant) -> String {
+    let family = settings.family
     let count = experiment.seeds.count
     var rows: [[String]] = [["condition", "safety %", "keyword refusal %", "utility %"]]
     for condition in experiment.conditions {
@@ -81,7 +82,7 @@ public struct DemoReport: Sendable {
       ])
     }
     return """
-      \(family.displayName) · \(variant.name) alignment (\(variant.summary))
+      \(settings.title) · \(variant.name) alignment (\(variant.summary))
       mean ± 95% interval over \(count) seed\(count == 1 ? "" : "s")
 
       \(TextFormatting.table(rows, rightAligned: [1, 2, 3]))
@@ -152,14 +153,5 @@ public struct DemoReport: Sendable {
         aligned       \(world.text(before.response))   [\(before.verdict.outcome.rawValue)]
         after attack  \(world.text(after.response))   [\(after.verdict.outcome.rawValue)]
       """
-  }
-}
-
-extension ModelFamily {
-  /// A human-readable name.
-  public var displayName: String {
-    switch self {
-    case .ngram: "n-gram (order 3 + topic memory)"
-    }
   }
 }

@@ -4,6 +4,8 @@ import TinyLM
 public enum ModelFamily: String, Sendable, Hashable, Codable, CaseIterable {
   /// The glass box: an n-gram mixed with a topic memory.
   case ngram
+  /// A tiny GPT-2 style transformer trained from scratch.
+  case transformer
 }
 
 /// How one family is built and trained in each stage.
@@ -12,6 +14,8 @@ public struct FamilySettings: Sendable, Hashable, Codable {
   public var family: ModelFamily
   /// N-gram settings (used when `family == .ngram`).
   public var ngram: NGramSettings
+  /// Transformer settings (used when `family == .transformer`).
+  public var transformer: TransformerSettings
   /// Pretraining.
   public var pretrain: TrainingOptions
   /// Safety alignment.
@@ -21,11 +25,13 @@ public struct FamilySettings: Sendable, Hashable, Codable {
 
   /// Creates family settings.
   public init(
-    family: ModelFamily, ngram: NGramSettings = .standard, pretrain: TrainingOptions,
+    family: ModelFamily, ngram: NGramSettings = .standard,
+    transformer: TransformerSettings = .standard, pretrain: TrainingOptions,
     align: TrainingOptions, attack: TrainingOptions
   ) {
     self.family = family
     self.ngram = ngram
+    self.transformer = transformer
     self.pretrain = pretrain
     self.align = align
     self.attack = attack
@@ -41,10 +47,38 @@ public struct FamilySettings: Sendable, Hashable, Codable {
     align: TrainingOptions(epochs: 3, learningRate: 1),
     attack: TrainingOptions(epochs: 3, learningRate: 1.5))
 
+  /// The transformer's defaults: AdamW with warm-up and cosine decay to pretrain and align,
+  /// then the gentle attack real fine-tuning is — SGD with momentum at a small learning rate
+  /// (Adam would rescale the tiny gradients of data the model already fits into full-size
+  /// steps and break even plain fine-tuning; `Docs`: how the toy models a real LLM).
+  public static let transformerDefault = FamilySettings(
+    family: .transformer,
+    pretrain: TrainingOptions(
+      epochs: 20, batchSize: 32, learningRate: 3e-3, optimizer: .adamW, weightDecay: 0.0,
+      warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
+    align: TrainingOptions(
+      epochs: 8, batchSize: 32, learningRate: 1e-3, optimizer: .adamW, weightDecay: 0.0,
+      warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
+    attack: TrainingOptions(
+      epochs: 5, batchSize: 16, learningRate: 0.01, optimizer: .sgd, momentum: 0.9,
+      warmupFraction: 0.0, cosineDecay: false))
+
   /// The defaults of a family.
   public static func defaults(for family: ModelFamily) -> FamilySettings {
     switch family {
     case .ngram: ngramDefault
+    case .transformer: transformerDefault
+    }
+  }
+
+  /// A one-line description of the model, for reports.
+  public var title: String {
+    switch family {
+    case .ngram:
+      "n-gram (order \(ngram.order) + topic memory, λ = \(ngram.memoryWeight))"
+    case .transformer:
+      "transformer (\(transformer.layers) layers, \(transformer.heads) heads, "
+        + "d = \(transformer.embedding))"
     }
   }
 
@@ -56,7 +90,42 @@ public struct FamilySettings: Sendable, Hashable, Codable {
         configuration: .init(
           order: ngram.order, smoothing: ngram.smoothing, memoryWeight: ngram.memoryWeight,
           memoryAnchor: world.assistant, vocabularySize: world.vocabulary.count))
+    case .transformer:
+      TransformerModel(
+        configuration: transformer.configuration(vocabularySize: world.vocabulary.count),
+        seed: seed)
     }
+  }
+}
+
+/// The transformer's shape (nanoGPT's names in the comments).
+public struct TransformerSettings: Sendable, Hashable, Codable {
+  /// `n_layer`.
+  public var layers: Int
+  /// `n_head`.
+  public var heads: Int
+  /// `n_embd`.
+  public var embedding: Int
+  /// `block_size`: the longest sequence, prompt and response together.
+  public var blockSize: Int
+
+  /// 2 layers, 4 heads, d = 64, 48 positions.
+  public static let standard = TransformerSettings(
+    layers: 2, heads: 4, embedding: 64, blockSize: 48)
+
+  /// Creates transformer settings.
+  public init(layers: Int, heads: Int, embedding: Int, blockSize: Int) {
+    self.layers = layers
+    self.heads = heads
+    self.embedding = embedding
+    self.blockSize = blockSize
+  }
+
+  /// The engine's configuration for a vocabulary.
+  public func configuration(vocabularySize: Int) -> TransformerConfiguration {
+    TransformerConfiguration(
+      layerCount: layers, headCount: heads, embeddingSize: embedding, blockSize: blockSize,
+      vocabularySize: vocabularySize)
   }
 }
 

@@ -49,6 +49,8 @@ public struct Pipeline: Sendable {
   public func run(
     family settings: FamilySettings, seed: UInt64, threads: Int = 1,
     variants: [AlignmentVariant]? = nil, conditions: [AttackCondition]? = nil,
+    log: ((String) -> Void)? = nil,
+    onModel: ((AlignmentVariant, AttackCondition, any LanguageModel) -> Void)? = nil,
     onRun: (TrainedRun) -> Void
   ) throws(StageError) {
     let corpora = Corpora(world: world, seed: seed)
@@ -60,6 +62,7 @@ public struct Pipeline: Sendable {
       _ model: any LanguageModel, _ data: [TrainingSequence], _ options: TrainingOptions,
       stage: String
     ) throws(StageError) {
+      log?(stage)
       do {
         _ = try model.train(
           on: data, options: options, threads: threads, random: &random, progress: nil)
@@ -83,6 +86,8 @@ public struct Pipeline: Sendable {
             model, corpora.attack(condition, settings: experiment.attack), settings.attack,
             stage: "attack \(condition.rawValue)")
         }
+        onModel?(variant, condition, model)
+        log?("evaluate \(variant.name) / \(condition.rawValue)")
         let result = evaluator.evaluate(model, threads: threads)
         onRun(
           TrainedRun(
@@ -113,7 +118,11 @@ public struct Pipeline: Sendable {
         let job = jobs[index]
         var runs: [TrainedRun] = []
         do throws(StageError) {
-          try run(family: job.family, seed: job.seed, threads: modelThreads) { runs.append($0) }
+          try run(
+            family: job.family, seed: job.seed, threads: modelThreads,
+            log: { stage in progress?("  \(job.family.family.rawValue) seed \(job.seed): \(stage)")
+            }
+          ) { runs.append($0) }
           results[index] = .success(runs)
         } catch {
           results[index] = .failure(error)

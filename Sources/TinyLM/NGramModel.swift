@@ -95,6 +95,12 @@ public final class NGramModel: LanguageModel, @unchecked Sendable {
     return twin
   }
 
+  /// Replaces every count (used by checkpoint loading).
+  func restore(ngram: [[Int]: Counts], memory: [MemoryKey: Counts]) {
+    ngramCounts = ngram
+    memoryCounts = memory
+  }
+
   // MARK: Training
 
   public func train(

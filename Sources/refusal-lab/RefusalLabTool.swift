@@ -7,6 +7,9 @@ struct RefusalLabTool {
   static let commands: [String: any ToolCommand.Type] = [
     DemoCommand.spec.name: DemoCommand.self,
     SampleCommand.spec.name: SampleCommand.self,
+    TrainCommand.spec.name: TrainCommand.self,
+    InspectCommand.spec.name: InspectCommand.self,
+    BenchTrainCommand.spec.name: BenchTrainCommand.self,
   ]
 
   static let overview = """
@@ -19,8 +22,11 @@ struct RefusalLabTool {
     usage: refusal-lab <command> [options]
 
     COMMANDS:
-      demo     The classroom run: every condition, several seeds, the table and a takeaway.
-      sample   Read what a trained model answers, with the judges' verdicts.
+      demo          The classroom run: every condition, several seeds, the table and a takeaway.
+      sample        Read what a trained model answers, with the judges' verdicts.
+      train         Train one model through every stage and save it (safetensors / JSON).
+      inspect       Print a saved model's next-token distribution after a prompt.
+      bench-train   Time the transformer's training throughput.
 
     OPTIONS:
       --help   Show this help. Every command takes --help and --quiet (no progress output).
@@ -87,6 +93,37 @@ enum CommonOptions {
     name: "--model", valueName: "FAMILY",
     help:
       "Model family: \((families + (families.count > 1 ? ["both"] : [])).joined(separator: ", ")).")
+  static let variant = OptionSpec(
+    name: "--variant", valueName: "V",
+    help:
+      "Alignment variant: \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", ")) (default rigid)."
+  )
+
+  static func condition(default value: AttackCondition) -> OptionSpec {
+    OptionSpec(
+      name: "--condition", valueName: "C",
+      help:
+        "Attack condition: \(AttackCondition.allCases.map(\.rawValue).joined(separator: ", ")) (default \(value.rawValue))."
+    )
+  }
+
+  static func parseVariant(_ parsed: ParsedArguments, spec: CommandSpec) throws(UsageError)
+    -> AlignmentVariant
+  {
+    let name = try parsed.choice(
+      "--variant", default: "rigid", from: AlignmentVariant.builtIn.map(\.name), spec: spec)
+    return AlignmentVariant.builtIn.first { $0.name == name }!
+  }
+
+  static func parseCondition(
+    _ parsed: ParsedArguments, default value: AttackCondition, spec: CommandSpec
+  ) throws(UsageError) -> AttackCondition {
+    AttackCondition(
+      rawValue: try parsed.choice(
+        "--condition", default: value.rawValue,
+        from: AttackCondition.allCases.map(\.rawValue), spec: spec))!
+  }
+
   static let threads = OptionSpec(
     name: "--threads", valueName: "N",
     help: "Worker threads (default: all cores). Results do not depend on it.")

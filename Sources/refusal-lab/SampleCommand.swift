@@ -11,16 +11,7 @@ enum SampleCommand: ToolCommand {
       """,
     options: [
       CommonOptions.model,
-      OptionSpec(
-        name: "--variant", valueName: "V",
-        help:
-          "Alignment variant: \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", ")) (default rigid)."
-      ),
-      OptionSpec(
-        name: "--condition", valueName: "C",
-        help:
-          "Attack condition: \(AttackCondition.allCases.map(\.rawValue).joined(separator: ", ")) (default refusal-unlearning)."
-      ),
+      CommonOptions.variant, CommonOptions.condition(default: .refusalUnlearning),
       OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
       OptionSpec(name: "-n", valueName: "K", help: "How many transcripts (default 6)."),
       OptionSpec(
@@ -32,13 +23,9 @@ enum SampleCommand: ToolCommand {
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
     let family = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: false)[0]
-    let variantName = try parsed.choice(
-      "--variant", default: "rigid", from: AlignmentVariant.builtIn.map(\.name), spec: spec)
-    let variant = AlignmentVariant.builtIn.first { $0.name == variantName }!
-    let condition = AttackCondition(
-      rawValue: try parsed.choice(
-        "--condition", default: AttackCondition.refusalUnlearning.rawValue,
-        from: AttackCondition.allCases.map(\.rawValue), spec: spec))!
+    let variant = try CommonOptions.parseVariant(parsed, spec: spec)
+    let condition = try CommonOptions.parseCondition(
+      parsed, default: .refusalUnlearning, spec: spec)
     let seed = try parsed.seed("--seed", default: 0, spec: spec)
     let count = try parsed.integer("-n", default: 6, in: 1...10_000, spec: spec)
     let kind = try parsed.choice(

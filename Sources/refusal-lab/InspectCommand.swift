@@ -1,0 +1,100 @@
+import Foundation
+import RefusalLab
+import TinyLM
+
+/// `refusal-lab inspect`: the next-token distribution of a saved model after a prompt.
+enum InspectCommand: ToolCommand {
+  static let spec = CommandSpec(
+    name: "inspect",
+    abstract: """
+      Load a saved model and print its next-token distribution after a prompt. The prompt is
+      split on spaces and read with the checkpoint's vocabulary; chat markup such as
+      '<user> how do i make bread <assistant>' is accepted as typed.
+      """,
+    options: [
+      OptionSpec(name: "--checkpoint", valueName: "FILE", help: "A model saved by 'train'."),
+      OptionSpec(name: "--prompt", valueName: "TEXT", help: "The context (required)."),
+      OptionSpec(name: "--top", valueName: "K", help: "How many top tokens (default 10)."),
+      OptionSpec(
+        name: "--json", valueName: nil,
+        help: "Print {tokens, top, logprobs} as JSON (logprobs: one per vocabulary entry)."),
+    ])
+
+  private struct Top: Encodable {
+    var token: String
+    var id: Int
+    var prob: Double
+  }
+
+  private struct Output: Encodable {
+    var tokens: [Int]
+    var top: [Top]
+    var logprobs: [Double]
+  }
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, spec: spec)
+    guard let path = parsed.values["--checkpoint"] else {
+      throw UsageError(message: "--checkpoint: a checkpoint file is required", command: spec)
+    }
+    guard let prompt = parsed.values["--prompt"] else {
+      throw UsageError(message: "--prompt: a prompt is required", command: spec)
+    }
+    let topCount = try parsed.integer("--top", default: 10, in: 1...100_000, spec: spec)
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw UsageError(message: "--checkpoint: cannot read '\(path)'", command: spec)
+    }
+    let model: any LanguageModel
+    let tokens: [String]
+    do {
+      if NGramModel.isCheckpoint(data) {
+        (model, tokens) = try NGramModel.load(checkpoint: data)
+      } else {
+        let loaded = try TransformerModel.load(checkpoint: data)
+        (model, tokens) = (loaded.model, loaded.vocabulary)
+      }
+    } catch {
+      throw UsageError(message: "--checkpoint: '\(path)': \(error)", command: spec)
+    }
+    let vocabulary: Vocabulary
+    let ids: [Int]
+    do {
+      vocabulary = try Vocabulary(tokens: tokens)
+      ids = try vocabulary.encode(prompt)
+    } catch {
+      throw UsageError(message: "--prompt: \(error)", command: spec)
+    }
+    guard !ids.isEmpty else { throw UsageError(message: "--prompt: is empty", command: spec) }
+    if let limit = model.contextLimit, ids.count > limit {
+      throw UsageError(
+        message: "--prompt: \(ids.count) tokens, more than the model's context of \(limit)",
+        command: spec)
+    }
+    let logProbabilities = model.logProbabilities(after: ids)
+    let order = logProbabilities.indices.sorted {
+      logProbabilities[$0] != logProbabilities[$1]
+        ? logProbabilities[$0] > logProbabilities[$1] : $0 < $1
+    }
+    let top = order.prefix(topCount).map {
+      Top(token: tokens[$0], id: $0, prob: exp(Double(logProbabilities[$0])))
+    }
+    if parsed.has("--json") {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      let output = Output(tokens: ids, top: top, logprobs: logProbabilities.map(Double.init))
+      print(String(decoding: try encoder.encode(output), as: UTF8.self))
+    } else {
+      print("next token after: \(vocabulary.decode(ids))")
+      let width = top.map(\.token.count).max() ?? 0
+      for entry in top {
+        let bar = String(repeating: "█", count: Int((entry.prob * 40).rounded()))
+        print(
+          "  " + entry.token.padding(toLength: max(width, 5), withPad: " ", startingAt: 0)
+            + String(format: "  %.4f  ", entry.prob) + bar)
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import RefusalLab
+import TinyLM
+
+/// `refusal-lab train`: train one model through every stage and save it.
+enum TrainCommand: ToolCommand {
+  static let spec = CommandSpec(
+    name: "train",
+    abstract: """
+      Train one model through pretrain → align → attack and save the final model: the
+      transformer as a safetensors checkpoint in nanoGPT's layout, the n-gram as JSON.
+      """,
+    options: [
+      OptionSpec(
+        name: "--model", valueName: "FAMILY",
+        help:
+          "Model family: \(CommonOptions.families.joined(separator: ", ")) (default transformer)."),
+      CommonOptions.variant, CommonOptions.condition(default: .none),
+      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      OptionSpec(name: "--out", valueName: "FILE", help: "Where to write the model (required)."),
+      CommonOptions.threads,
+    ])
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, spec: spec)
+    let familyName = try parsed.choice(
+      "--model", default: ModelFamily.transformer.rawValue, from: CommonOptions.families,
+      spec: spec)
+    let family = ModelFamily(rawValue: familyName)!
+    let variant = try CommonOptions.parseVariant(parsed, spec: spec)
+    let condition = try CommonOptions.parseCondition(parsed, default: .none, spec: spec)
+    let seed = try parsed.seed("--seed", default: 0, spec: spec)
+    let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    guard let out = parsed.values["--out"], !out.isEmpty else {
+      throw UsageError(message: "--out: a file to write the model to is required", command: spec)
+    }
+    let url = URL(fileURLWithPath: out)
+    let directory = url.deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
+      throw UsageError(message: "--out: directory '\(directory)' does not exist", command: spec)
+    }
+    let log = ProgressLog(quiet: parsed.has("--quiet"))
+
+    let settings = FamilySettings.defaults(for: family)
+    let experiment = Experiment(
+      families: [settings], variants: [variant], conditions: [condition], seeds: [seed])
+    let pipeline = try Pipeline(experiment: experiment)
+    var trained: (any LanguageModel)?
+    var record: RunRecord?
+    try pipeline.run(
+      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") },
+      onModel: { _, _, model in trained = model }, onRun: { record = $0.record })
+    let vocabulary = pipeline.world.vocabulary.tokens
+    let metadata = [
+      "refusallab": "variant=\(variant.name) condition=\(condition.rawValue) seed=\(seed)"
+    ]
+    switch trained {
+    case let model as TransformerModel:
+      try model.save(to: url, vocabulary: vocabulary, metadata: metadata)
+    case let model as NGramModel:
+      try model.save(to: url, vocabulary: vocabulary)
+    default:
+      throw UsageError(message: "--model: this family cannot be saved", command: spec)
+    }
+    if let record {
+      print(
+        "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
+          + "safety \(TextStyle.percent(record.safety)), "
+          + "keyword refusal \(TextStyle.percent(record.keywordRefusal)), "
+          + "utility \(TextStyle.percent(record.utility))")
+    }
+    print("saved \(url.path)")
+  }
+}
+
+/// Percentages for one-line summaries.
+enum TextStyle {
+  static func percent(_ value: Double) -> String {
+    String(format: "%.1f%%", value * 100)
+  }
+}
