@@ -78,35 +78,23 @@ package enum Kernels {
     _ weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, inner: Int,
     columns: Int, accumulate: Bool, workers: Workers
   ) {
-    let tiles = (rows + 3) / 4
+    let tiles = (rows + 5) / 6
     let work = rows * inner * columns
     let pool = work < 32_768 ? Workers(threads: 1) : workers
     pool.run(tiles) { range in
-      let firstRow = range.lowerBound * 4
-      let endRow = min(rows, range.upperBound * 4)
+      let firstRow = range.lowerBound * 6
+      let endRow = min(rows, range.upperBound * 6)
       var k0 = 0
       while k0 < inner {
         let k1 = min(inner, k0 + innerBlock)
         let first = k0 == 0 && !accumulate
         let b = first ? bias : nil
         var j = 0
-        while j + 32 <= columns {
+        while j + 16 <= columns {
           var n = firstRow
-          while n + 4 <= endRow {
-            tile4x32(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
-            n += 4
-          }
-          while n < endRow {
-            tile1x32(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
-            n += 1
-          }
-          j += 32
-        }
-        if j + 16 <= columns {
-          var n = firstRow
-          while n + 4 <= endRow {
-            tile4x16(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
-            n += 4
+          while n + 6 <= endRow {
+            tile6x16(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
+            n += 6
           }
           while n < endRow {
             tile1x16(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
@@ -126,6 +114,60 @@ package enum Kernels {
         }
         k0 = k1
       }
+    }
+  }
+
+  /// Six rows × 16 columns: 6 vector accumulators, one row of `weight` loaded per step.
+  @inline(__always)
+  private static func tile6x16(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+  ) {
+    var c0 = SIMD16<Float>()
+    if let bias { c0 = load16(bias + j) }
+    var c1 = c0
+    var c2 = c0
+    var c3 = c0
+    var c4 = c0
+    var c5 = c0
+    let a0 = inp + n * inner
+    let a1 = a0 + inner
+    let a2 = a1 + inner
+    let a3 = a2 + inner
+    let a4 = a3 + inner
+    let a5 = a4 + inner
+    var w = weight + k0 * columns + j
+    for k in k0..<k1 {
+      let b = load16(w)
+      c0.addProduct(a0[k], b)
+      c1.addProduct(a1[k], b)
+      c2.addProduct(a2[k], b)
+      c3.addProduct(a3[k], b)
+      c4.addProduct(a4[k], b)
+      c5.addProduct(a5[k], b)
+      w += columns
+    }
+    let o0 = out + n * columns + j
+    let o1 = o0 + columns
+    let o2 = o1 + columns
+    let o3 = o2 + columns
+    let o4 = o3 + columns
+    let o5 = o4 + columns
+    if first {
+      store16(c0, o0)
+      store16(c1, o1)
+      store16(c2, o2)
+      store16(c3, o3)
+      store16(c4, o4)
+      store16(c5, o5)
+    } else {
+      store16(load16(o0) + c0, o0)
+      store16(load16(o1) + c1, o1)
+      store16(load16(o2) + c2, o2)
+      store16(load16(o3) + c3, o3)
+      store16(load16(o4) + c4, o4)
+      store16(load16(o5) + c5, o5)
     }
   }
 
