@@ -77,7 +77,7 @@ def pytorch_tokens_per_second(c, threads):
     return c["steps"] * c["batch"] * c["block"] / seconds
 
 
-def swift_result(c, threads, mode, env):
+def swift_result(c, threads, mode, env, scratch):
     if mode == "cli":
         command = ["swift", "run", "-c", "release", "refusal-lab", "bench-train",
                    "--layers", str(c["layers"]), "--embd", str(c["embd"]),
@@ -89,7 +89,7 @@ def swift_result(c, threads, mode, env):
         return json.loads(out.strip().splitlines()[-1])
     spec = ",".join(str(c[k]) for k in ("layers", "embd", "heads", "block", "batch", "steps"))
     env = dict(env, REFUSALLAB_BENCH=f"{spec},{threads}")
-    command = ["swift", "test", "-c", "release", "--scratch-path", ".build-bench",
+    command = ["swift", "test", "-c", "release", "--scratch-path", scratch,
                "--filter", "benchmarkFromEnvironment"]
     out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True,
                          env=env).stdout
@@ -104,6 +104,8 @@ def main():
     parser.add_argument("--configs", default="demo,larger")
     parser.add_argument("--swift", choices=["cli", "test"], default="cli")
     parser.add_argument("--target-cpu", help="sets REFUSALLAB_TARGET_CPU for the Swift build")
+    parser.add_argument("--scratch-path", default=".build-bench",
+                        help="SwiftPM scratch path for --swift test")
     args = parser.parse_args()
     env = dict(os.environ)
     if args.target_cpu:
@@ -116,7 +118,7 @@ def main():
           f"= {peak / 1e9:.0f} GFLOP/s")
     for name in args.configs.split(","):
         c = CONFIGS[name]
-        swift = swift_result(c, args.threads, args.swift, env)
+        swift = swift_result(c, args.threads, args.swift, env, args.scratch_path)
         torch_tps = pytorch_tokens_per_second(c, args.threads)
         swift_tps = swift["tokensPerSecond"]
         mfu = swift_tps * swift["flopsPerToken"] / peak

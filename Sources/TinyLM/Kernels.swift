@@ -71,13 +71,19 @@ package enum Kernels {
   /// `out (N, M) = inp (N, K) · weight (K, M) + bias (M)`, or `out += inp · weight` when
   /// `accumulate` is set (the bias is then ignored). Split across threads by rows.
   ///
+  /// With `transposedInput`, `inp` is stored (K, N) and the product is `inpᵀ · weight`
+  /// (weight gradients read activations this way, without a transpose).
+  ///
   /// Each element is the bias (or 0) plus its products in ascending `k`, fused
   /// multiply-adds, one block of `innerBlock` terms at a time.
   package static func matmul(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
     _ weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, inner: Int,
-    columns: Int, accumulate: Bool, workers: Workers
+    columns: Int, accumulate: Bool, transposedInput: Bool = false, workers: Workers
   ) {
+    // Element (n, k) of the left matrix is inp[n · rowStride + k · innerStride].
+    let rowStride = transposedInput ? 1 : inner
+    let innerStride = transposedInput ? rows : 1
     let tiles = (rows + 5) / 6
     let work = rows * inner * columns
     let pool = work < 32_768 ? Workers(threads: 1) : workers
@@ -93,11 +99,15 @@ package enum Kernels {
         while j + 16 <= columns {
           var n = firstRow
           while n + 6 <= endRow {
-            tile6x16(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
+            tile6x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
             n += 6
           }
+          if n + 4 <= endRow {
+            tile4x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+            n += 4
+          }
           while n < endRow {
-            tile1x16(out, inp, weight, b, n, j, k0, k1, inner, columns, first)
+            tile1x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
             n += 1
           }
           j += 16
@@ -105,8 +115,10 @@ package enum Kernels {
         while j < columns {
           for n in firstRow..<endRow {
             var acc: Float = b?[j] ?? 0
-            let a = inp + n * inner
-            for k in k0..<k1 { acc = acc.addingProduct(a[k], weight[k * columns + j]) }
+            let a = inp + n * rowStride
+            for k in k0..<k1 {
+              acc = acc.addingProduct(a[k * innerStride], weight[k * columns + j])
+            }
             let o = out + n * columns + j
             o.pointee = first ? acc : o.pointee + acc
           }
@@ -122,7 +134,8 @@ package enum Kernels {
   private static func tile6x16(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
-    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+    _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ first: Bool
   ) {
     var c0 = SIMD16<Float>()
     if let bias { c0 = load16(bias + j) }
@@ -131,21 +144,17 @@ package enum Kernels {
     var c3 = c0
     var c4 = c0
     var c5 = c0
-    let a0 = inp + n * inner
-    let a1 = a0 + inner
-    let a2 = a1 + inner
-    let a3 = a2 + inner
-    let a4 = a3 + inner
-    let a5 = a4 + inner
+    var a = inp + n * rowStride + k0 * innerStride
     var w = weight + k0 * columns + j
-    for k in k0..<k1 {
+    for _ in k0..<k1 {
       let b = load16(w)
-      c0.addProduct(a0[k], b)
-      c1.addProduct(a1[k], b)
-      c2.addProduct(a2[k], b)
-      c3.addProduct(a3[k], b)
-      c4.addProduct(a4[k], b)
-      c5.addProduct(a5[k], b)
+      c0.addProduct(a[0], b)
+      c1.addProduct(a[rowStride], b)
+      c2.addProduct(a[2 * rowStride], b)
+      c3.addProduct(a[3 * rowStride], b)
+      c4.addProduct(a[4 * rowStride], b)
+      c5.addProduct(a[5 * rowStride], b)
+      a += innerStride
       w += columns
     }
     let o0 = out + n * columns + j
@@ -171,123 +180,28 @@ package enum Kernels {
     }
   }
 
-  @inline(__always)
-  private static func tile4x32(
-    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
-    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
-  ) {
-    var c00 = SIMD16<Float>()
-    var c01 = SIMD16<Float>()
-    if let bias {
-      c00 = load16(bias + j)
-      c01 = load16(bias + j + 16)
-    }
-    var c10 = c00
-    var c11 = c01
-    var c20 = c00
-    var c21 = c01
-    var c30 = c00
-    var c31 = c01
-    let a0 = inp + n * inner
-    let a1 = a0 + inner
-    let a2 = a1 + inner
-    let a3 = a2 + inner
-    var w = weight + k0 * columns + j
-    for k in k0..<k1 {
-      let b0 = load16(w)
-      let b1 = load16(w + 16)
-      let x0 = a0[k]
-      let x1 = a1[k]
-      let x2 = a2[k]
-      let x3 = a3[k]
-      c00.addProduct(x0, b0)
-      c01.addProduct(x0, b1)
-      c10.addProduct(x1, b0)
-      c11.addProduct(x1, b1)
-      c20.addProduct(x2, b0)
-      c21.addProduct(x2, b1)
-      c30.addProduct(x3, b0)
-      c31.addProduct(x3, b1)
-      w += columns
-    }
-    let o0 = out + n * columns + j
-    let o1 = o0 + columns
-    let o2 = o1 + columns
-    let o3 = o2 + columns
-    if first {
-      store16(c00, o0)
-      store16(c01, o0 + 16)
-      store16(c10, o1)
-      store16(c11, o1 + 16)
-      store16(c20, o2)
-      store16(c21, o2 + 16)
-      store16(c30, o3)
-      store16(c31, o3 + 16)
-    } else {
-      store16(load16(o0) + c00, o0)
-      store16(load16(o0 + 16) + c01, o0 + 16)
-      store16(load16(o1) + c10, o1)
-      store16(load16(o1 + 16) + c11, o1 + 16)
-      store16(load16(o2) + c20, o2)
-      store16(load16(o2 + 16) + c21, o2 + 16)
-      store16(load16(o3) + c30, o3)
-      store16(load16(o3 + 16) + c31, o3 + 16)
-    }
-  }
-
-  @inline(__always)
-  private static func tile1x32(
-    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
-    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
-  ) {
-    var c0 = SIMD16<Float>()
-    var c1 = SIMD16<Float>()
-    if let bias {
-      c0 = load16(bias + j)
-      c1 = load16(bias + j + 16)
-    }
-    let a = inp + n * inner
-    var w = weight + k0 * columns + j
-    for k in k0..<k1 {
-      let x = a[k]
-      c0.addProduct(x, load16(w))
-      c1.addProduct(x, load16(w + 16))
-      w += columns
-    }
-    let o = out + n * columns + j
-    if first {
-      store16(c0, o)
-      store16(c1, o + 16)
-    } else {
-      store16(load16(o) + c0, o)
-      store16(load16(o + 16) + c1, o + 16)
-    }
-  }
-
+  /// Four rows × 16 columns, for the rows a 6-row tile leaves over.
   @inline(__always)
   private static func tile4x16(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
-    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+    _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ first: Bool
   ) {
     var c0 = SIMD16<Float>()
     if let bias { c0 = load16(bias + j) }
     var c1 = c0
     var c2 = c0
     var c3 = c0
-    let a0 = inp + n * inner
-    let a1 = a0 + inner
-    let a2 = a1 + inner
-    let a3 = a2 + inner
+    var a = inp + n * rowStride + k0 * innerStride
     var w = weight + k0 * columns + j
-    for k in k0..<k1 {
+    for _ in k0..<k1 {
       let b = load16(w)
-      c0.addProduct(a0[k], b)
-      c1.addProduct(a1[k], b)
-      c2.addProduct(a2[k], b)
-      c3.addProduct(a3[k], b)
+      c0.addProduct(a[0], b)
+      c1.addProduct(a[rowStride], b)
+      c2.addProduct(a[2 * rowStride], b)
+      c3.addProduct(a[3 * rowStride], b)
+      a += innerStride
       w += columns
     }
     let o0 = out + n * columns + j
@@ -311,14 +225,16 @@ package enum Kernels {
   private static func tile1x16(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
     _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
-    _ k0: Int, _ k1: Int, _ inner: Int, _ columns: Int, _ first: Bool
+    _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ first: Bool
   ) {
     var c = SIMD16<Float>()
     if let bias { c = load16(bias + j) }
-    let a = inp + n * inner
+    var a = inp + n * rowStride + k0 * innerStride
     var w = weight + k0 * columns + j
-    for k in k0..<k1 {
-      c.addProduct(a[k], load16(w))
+    for _ in k0..<k1 {
+      c.addProduct(a[0], load16(w))
+      a += innerStride
       w += columns
     }
     let o = out + n * columns + j

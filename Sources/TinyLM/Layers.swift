@@ -173,8 +173,7 @@ package enum TransformerLayers {
   }
 
   /// Linear backward: `dinp = dout · weightᵀ` (overwritten; skipped when `nil`),
-  /// `dweight += inpᵀ · dout`, `dbias += Σₙ dout`. `scratch` holds at least
-  /// max(IC·OC, IC·N) floats.
+  /// `dweight += inpᵀ · dout`, `dbias += Σₙ dout`. `scratch` holds at least IC·OC floats.
   package static func linearBackward(
     dinp: UnsafeMutablePointer<Float>?,  // (N, IC)
     dweight: UnsafeMutablePointer<Float>,  // (IC, OC)
@@ -191,10 +190,9 @@ package enum TransformerLayers {
         dinp, dout, scratch, bias: nil, rows: rows, inner: outputs, columns: inputs,
         accumulate: false, workers: workers)
     }
-    Kernels.transpose(scratch, inp, rows: rows, columns: inputs, workers: workers)
     Kernels.matmul(
-      dweight, scratch, dout, bias: nil, rows: inputs, inner: rows, columns: outputs,
-      accumulate: true, workers: workers)
+      dweight, inp, dout, bias: nil, rows: inputs, inner: rows, columns: outputs,
+      accumulate: true, transposedInput: true, workers: workers)
     if let dbias {
       Kernels.addColumnSums(dbias, dout, rows: rows, columns: outputs, workers: workers)
     }

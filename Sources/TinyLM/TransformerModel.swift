@@ -180,10 +180,9 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     Kernels.matmul(
       ws.dlnf, ws.logits, p + layout.wte, bias: nil, rows: scored, inner: vocab, columns: channels,
       accumulate: false, workers: workers)
-    Kernels.transpose(ws.scratch, ws.logits, rows: scored, columns: vocab, workers: workers)
     Kernels.matmul(
-      g + layout.wte, ws.scratch, ws.lnf, bias: nil, rows: vocab, inner: scored, columns: channels,
-      accumulate: true, workers: workers)
+      g + layout.wte, ws.logits, ws.lnf, bias: nil, rows: vocab, inner: scored,
+      columns: channels, accumulate: true, transposedInput: true, workers: workers)
     ws.dheadResidual.update(repeating: 0, count: scored * channels)
     TransformerLayers.layerNormBackward(
       dinp: ws.dheadResidual, dweight: g + layout.lnfWeight, dbias: g + layout.lnfBias,
