@@ -96,6 +96,22 @@ package enum Kernels {
         let first = k0 == 0 && !accumulate
         let b = first ? bias : nil
         var j = 0
+        #if TINYLM_WIDE_TILES
+          while j + 32 <= columns {
+            var n = firstRow
+            while n + 6 <= endRow {
+              tile6x32(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              n += 6
+            }
+            while n < endRow {
+              tile1x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              tile1x16(
+                out, inp, weight, b, n, j + 16, k0, k1, rowStride, innerStride, columns, first)
+              n += 1
+            }
+            j += 32
+          }
+        #endif
         while j + 16 <= columns {
           var n = firstRow
           while n + 6 <= endRow {
@@ -179,6 +195,74 @@ package enum Kernels {
       store16(load16(o5) + c5, o5)
     }
   }
+
+  #if TINYLM_WIDE_TILES
+    /// Six rows × 32 columns: 12 vector accumulators, for CPUs with 32 vector registers
+    /// (AVX-512); build with `-D TINYLM_WIDE_TILES`.
+    @inline(__always)
+    private static func tile6x32(
+      _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+      _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+      _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+      _ first: Bool
+    ) {
+      var c00 = SIMD16<Float>()
+      var c01 = SIMD16<Float>()
+      if let bias {
+        c00 = load16(bias + j)
+        c01 = load16(bias + j + 16)
+      }
+      var (c10, c11, c20, c21, c30, c31) = (c00, c01, c00, c01, c00, c01)
+      var (c40, c41, c50, c51) = (c00, c01, c00, c01)
+      var a = inp + n * rowStride + k0 * innerStride
+      var w = weight + k0 * columns + j
+      for _ in k0..<k1 {
+        let b0 = load16(w)
+        let b1 = load16(w + 16)
+        var x = a[0]
+        c00.addProduct(x, b0)
+        c01.addProduct(x, b1)
+        x = a[rowStride]
+        c10.addProduct(x, b0)
+        c11.addProduct(x, b1)
+        x = a[2 * rowStride]
+        c20.addProduct(x, b0)
+        c21.addProduct(x, b1)
+        x = a[3 * rowStride]
+        c30.addProduct(x, b0)
+        c31.addProduct(x, b1)
+        x = a[4 * rowStride]
+        c40.addProduct(x, b0)
+        c41.addProduct(x, b1)
+        x = a[5 * rowStride]
+        c50.addProduct(x, b0)
+        c51.addProduct(x, b1)
+        a += innerStride
+        w += columns
+      }
+      let o = out + n * columns + j
+      put(c00, c01, o, first)
+      put(c10, c11, o + columns, first)
+      put(c20, c21, o + 2 * columns, first)
+      put(c30, c31, o + 3 * columns, first)
+      put(c40, c41, o + 4 * columns, first)
+      put(c50, c51, o + 5 * columns, first)
+    }
+
+    @inline(__always)
+    private static func put(
+      _ left: SIMD16<Float>, _ right: SIMD16<Float>, _ o: UnsafeMutablePointer<Float>,
+      _ first: Bool
+    ) {
+      if first {
+        store16(left, o)
+        store16(right, o + 16)
+      } else {
+        store16(load16(o) + left, o)
+        store16(load16(o + 16) + right, o + 16)
+      }
+    }
+  #endif
 
   /// Four rows × 16 columns, for the rows a 6-row tile leaves over.
   @inline(__always)
