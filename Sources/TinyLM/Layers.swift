@@ -224,7 +224,18 @@ package enum TransformerLayers {
     let inverse = 1 / total
     for t2 in 0...t { weights[t2] *= inverse }
     // out = Σ_t2 weights[t2] · v[t2], 16 channels at a time.
+    let values = qkv + 2 * channels + head * headSize
     var i = 0
+    while i + 16 <= headSize {
+      var acc = SIMD16<Float>()
+      var v = values + i
+      for t2 in 0...t {
+        acc.addProduct(weights[t2], load16(v))
+        v += stride
+      }
+      store16(acc, out + i)
+      i += 16
+    }
     while i < headSize {
       let width = min(16, headSize - i)
       var acc = SIMD16<Float>()
@@ -475,6 +486,7 @@ package enum TransformerLayers {
   /// Σ a[i]·b[i] with 16-lane partial sums.
   @inline(__always)
   static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    if count == 16 { return (load16(a) * load16(b)).sum() }
     var acc = SIMD16<Float>()
     var i = 0
     while i + 16 <= count {
