@@ -309,14 +309,26 @@ package enum TransformerLayers {
             axpy(weights[t2], d, dv, hs)
             weighted += weights[t2] * datt[t2]
           }
+          // Softmax backward, then the scores' gradient: datt becomes ∂L/∂score.
+          for t2 in 0...t { datt[t2] = weights[t2] * (datt[t2] - weighted) * scale }
           let q = qkv + base + t * stride
           let dq = dqkv + base + t * stride
+          var i = 0
+          while i + 16 <= hs {
+            var acc = load16(dq + i)
+            var k = qkv + base + channels + i
+            for t2 in 0...t {
+              acc.addProduct(datt[t2], load16(k))
+              k += stride
+            }
+            store16(acc, dq + i)
+            i += 16
+          }
           for t2 in 0...t {
-            let dscore = weights[t2] * (datt[t2] - weighted) * scale
             let k = qkv + base + t2 * stride + channels
             let dk = dqkv + base + t2 * stride + channels
-            axpy(dscore, k, dq, hs)
-            axpy(dscore, q, dk, hs)
+            for c in i..<hs { dq[c] = dq[c].addingProduct(datt[t2], k[c]) }
+            axpy(datt[t2], q, dk, hs)
           }
         }
       }

@@ -7,6 +7,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
   /// The bytes are not a valid RefusalLab transformer checkpoint.
   case invalidCheckpoint(String)
 
+  /// A one-line message naming the problem.
   public var description: String {
     switch self {
     case .fileError(let message): "checkpoint file error: \(message)"
