@@ -16,7 +16,7 @@ Usage:
 """
 import argparse
 import json
-import math
+import os
 import struct
 import subprocess
 import sys
@@ -140,15 +140,20 @@ def main():
     parser.add_argument("--expected", help="JSON with tokens and logprobs from the Swift side")
     parser.add_argument("--prompt", help="prompt text for `refusal-lab inspect`")
     parser.add_argument("--tolerance", type=float, default=1e-4)
+    parser.add_argument("--scratch-path", help="SwiftPM scratch path for `swift run`")
     args = parser.parse_args()
 
     if args.expected:
         with open(args.expected) as f:
             expected = json.load(f)
     elif args.prompt is not None:
-        command = ["swift", "run", "-c", "release", "refusal-lab", "inspect", "--checkpoint",
-                   args.checkpoint, "--prompt", args.prompt, "--json"]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        scratch = ["--scratch-path", args.scratch_path] if args.scratch_path else []
+        command = ["swift", "run", "-c", "release"] + scratch + [
+            "refusal-lab", "inspect", "--checkpoint", args.checkpoint, "--prompt", args.prompt,
+            "--json"]
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        output = subprocess.run(command, check=True, capture_output=True, text=True,
+                                cwd=root).stdout
         expected = json.loads(output)
     else:
         parser.error("give --expected FILE or --prompt TEXT")

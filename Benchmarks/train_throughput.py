@@ -82,7 +82,9 @@ def pytorch_tokens_per_second(c, threads, repeats):
 
 def swift_result(c, threads, mode, env, scratch, extra):
     if mode == "cli":
-        command = ["swift", "run", "-c", "release", "refusal-lab", "bench-train",
+        scratch_args = ["--scratch-path", scratch] if scratch else []
+        command = ["swift", "run", "-c", "release"] + scratch_args + extra + [
+                   "refusal-lab", "bench-train",
                    "--layers", str(c["layers"]), "--embd", str(c["embd"]),
                    "--heads", str(c["heads"]), "--block", str(c["block"]),
                    "--batch", str(c["batch"]), "--steps", str(c["steps"]),
@@ -92,7 +94,7 @@ def swift_result(c, threads, mode, env, scratch, extra):
         return json.loads(out.strip().splitlines()[-1])
     spec = ",".join(str(c[k]) for k in ("layers", "embd", "heads", "block", "batch", "steps"))
     env = dict(env, REFUSALLAB_BENCH=f"{spec},{threads}")
-    command = ["swift", "test", "-c", "release", "--scratch-path", scratch,
+    command = ["swift", "test", "-c", "release", "--scratch-path", scratch or ".build-bench",
                "--filter", "benchmarkFromEnvironment"] + extra
     out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True,
                          env=env).stdout
@@ -110,10 +112,11 @@ def main():
                              "machine only ever slows a run down)")
     parser.add_argument("--swift", choices=["cli", "test"], default="cli")
     parser.add_argument("--target-cpu", help="sets REFUSALLAB_TARGET_CPU for the Swift build")
-    parser.add_argument("--scratch-path", default=".build-bench",
-                        help="SwiftPM scratch path for --swift test")
+    parser.add_argument("--scratch-path",
+                        help="SwiftPM scratch path (default .build, or .build-bench for "
+                             "--swift test)")
     parser.add_argument("--wide-tiles", action="store_true",
-                        help="--swift test only: build with -D TINYLM_WIDE_TILES (AVX-512 "
+                        help="build with -D TINYLM_WIDE_TILES (AVX-512 "
                              "register tiles; use with --target-cpu znver4)")
     args = parser.parse_args()
     env = dict(os.environ)
