@@ -152,8 +152,10 @@ def main():
             "refusal-lab", "inspect", "--checkpoint", args.checkpoint, "--prompt", args.prompt,
             "--json"]
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        output = subprocess.run(command, check=True, capture_output=True, text=True,
-                                cwd=root).stdout
+        run = subprocess.run(command, capture_output=True, text=True, cwd=root)
+        if run.returncode != 0:
+            sys.exit(f"refusal-lab inspect failed:\n{run.stderr.strip()}")
+        output = run.stdout
         expected = json.loads(output)
     else:
         parser.error("give --expected FILE or --prompt TEXT")
