@@ -38,11 +38,12 @@ import TinyLM
 
   @Test(arguments: [7, 8] as [UInt64])
   func trainingIsBitIdenticalForAnyThreadCount(seed: UInt64) throws {
+    // Large enough that every layer takes its multi-threaded path.
     let configuration = TransformerConfiguration(
-      layerCount: 2, headCount: 4, embeddingSize: 48, blockSize: 32, vocabularySize: 37)
-    let corpus = (0..<24).map { i in
+      layerCount: 2, headCount: 4, embeddingSize: 64, blockSize: 48, vocabularySize: 37)
+    let corpus = (0..<32).map { i in
       TrainingSequence(
-        tokens: (0..<(10 + i % 20)).map { ($0 * 7 + i) % 37 }, trainedFrom: 1 + i % 5)
+        tokens: (0..<(10 + i % 32)).map { ($0 * 7 + i) % 37 }, trainedFrom: 1 + i % 5)
     }
     var results: [[Float]] = []
     var losses: [Double?] = []
@@ -50,7 +51,7 @@ import TinyLM
       let model = TransformerModel(configuration: configuration, seed: seed)
       var random = SeededRandom(seed: seed)
       let summary = try model.train(
-        on: corpus, options: TrainingOptions(epochs: 2, batchSize: 8, weightDecay: 0.1),
+        on: corpus, options: TrainingOptions(epochs: 2, batchSize: 16, weightDecay: 0.1),
         threads: threads, random: &random, progress: nil)
       results.append(model.parameters)
       losses.append(summary.lastLoss)
