@@ -451,6 +451,39 @@ package enum TransformerLayers {
     }
   }
 
+  /// Training's fused pass: `losses` as `crossEntropyForward`, and `logits` replaced in
+  /// place by ∂(scale · Σ losses)/∂logits = scale · (softmax − onehot).
+  package static func crossEntropyForwardBackward(
+    losses: UnsafeMutablePointer<Float>,  // (M)
+    logits: UnsafeMutablePointer<Float>,  // (M, V) in: logits, out: gradient
+    targets: UnsafePointer<Int32>,  // (M)
+    scale: Float, rows: Int, vocabulary: Int, workers: Workers
+  ) {
+    let pool = rows * vocabulary < 16_384 ? Workers(threads: 1) : workers
+    pool.run(rows) { range in
+      for m in range {
+        let l = logits + m * vocabulary
+        var maximum = -Float.infinity
+        for v in 0..<vocabulary { maximum = max(maximum, l[v]) }
+        let target = Int(targets[m])
+        let targetLogit = l[target]
+        let total = expInPlace(l, count: vocabulary, minus: maximum)
+        losses[m] = Foundation.log(total) - (targetLogit - maximum)
+        let factor = scale / total
+        var v = 0
+        while v + 16 <= vocabulary {
+          store16(load16(l + v) * factor, l + v)
+          v += 16
+        }
+        while v < vocabulary {
+          l[v] *= factor
+          v += 1
+        }
+        l[target] -= scale
+      }
+    }
+  }
+
   /// Cross-entropy backward for a loss `scale · Σₘ losses[m]`:
   /// `dlogits = scale · (probs − onehot(targets))` (may alias `probs`).
   package static func crossEntropyBackward(

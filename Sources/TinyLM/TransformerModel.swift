@@ -320,12 +320,9 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
       let (batchCount, length, scored) = load(batch, into: &workspace)
       summary.steps = step + 1
       guard scored > 0, let ws = workspace else { continue }
-      let loss = forwardLoss(
+      let loss = forwardLossAndGradient(
         ws, batch: batchCount, length: length, headRows: scored, workers: workers)
       guard loss.isFinite else { throw .nonFiniteLoss(step: step + 1) }
-      TransformerLayers.crossEntropyBackward(
-        dlogits: ws.logits, probs: ws.logits, targets: ws.targets, scale: 1 / Float(scored),
-        rows: scored, vocabulary: vocabularySize, workers: workers)
       gradients.update(repeating: 0)
       backward(
         ws, gradients: gradients.baseAddress!, batch: batchCount, length: length, headRows: scored,
@@ -359,6 +356,21 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     return total / Double(scored)
   }
 
+  /// Forward pass and fused cross-entropy; returns the mean loss and leaves ∂loss/∂logits
+  /// in `ws.logits`, ready for `backward`.
+  func forwardLossAndGradient(
+    _ ws: Workspace, batch batchCount: Int, length: Int, headRows scored: Int,
+    workers: Workers
+  ) -> Double {
+    forward(ws, batch: batchCount, length: length, headRows: scored, workers: workers)
+    TransformerLayers.crossEntropyForwardBackward(
+      losses: ws.losses, logits: ws.logits, targets: ws.targets, scale: 1 / Float(scored),
+      rows: scored, vocabulary: vocabularySize, workers: workers)
+    var total = 0.0
+    for m in 0..<scored { total += Double(ws.losses[m]) }
+    return total / Double(scored)
+  }
+
   /// The loss and its gradient (in storage order) on one batch; for gradient checks.
   package func lossAndGradients(on batch: [TrainingSequence], threads: Int = 1)
     -> (loss: Double, gradients: [Float])
@@ -368,11 +380,8 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     var gradients = [Float](repeating: 0, count: layout.total)
     guard scored > 0, let ws = workspace else { return (0, gradients) }
     let workers = Workers(threads: threads)
-    let loss = forwardLoss(
+    let loss = forwardLossAndGradient(
       ws, batch: batchCount, length: length, headRows: scored, workers: workers)
-    TransformerLayers.crossEntropyBackward(
-      dlogits: ws.logits, probs: ws.logits, targets: ws.targets, scale: 1 / Float(scored),
-      rows: scored, vocabulary: vocabularySize, workers: workers)
     gradients.withUnsafeMutableBufferPointer {
       backward(
         ws, gradients: $0.baseAddress!, batch: batchCount, length: length, headRows: scored,

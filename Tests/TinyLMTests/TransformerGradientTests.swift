@@ -192,6 +192,14 @@ import TinyLM
       dlogits: &dlogits, probs: probs, targets: targets, scale: scale, rows: rows,
       vocabulary: vocabulary, workers: Self.single)
     #expect(Self.relativeError(dlogits, at: logits, loss: forward) < 1e-3)
+    // Training's fused pass agrees with the two separate passes.
+    var fused = logits
+    var fusedLosses = [Float](repeating: 0, count: rows)
+    TransformerLayers.crossEntropyForwardBackward(
+      losses: &fusedLosses, logits: &fused, targets: targets, scale: scale, rows: rows,
+      vocabulary: vocabulary, workers: Self.single)
+    #expect(fusedLosses == losses)
+    #expect(zip(fused, dlogits).allSatisfy { abs($0 - $1) < 1e-7 })
     // The loss against a Double reference.
     for m in 0..<rows {
       let row = logits[(m * vocabulary)..<((m + 1) * vocabulary)].map(Double.init)
