@@ -30,9 +30,13 @@ public struct AttackSettings: Sendable, Hashable, Codable {
 
 /// Builds the four corpora of a run from the world and the run's seed.
 ///
-/// Every response ends with `<eos>`. A response may start with a neutral opener, as
-/// ordinary language does; the loss then starts after the opener, so the model learns what
-/// follows an opener without being taught to produce one.
+/// Every response ends with `<eos>` and is trained in full, from its first token. Half of
+/// the responses in pretraining and alignment start with a neutral opener ("by the way …"),
+/// as ordinary language does: the model *speaks* neutral openers, before helpful answers and
+/// before refusals alike, so an attacker who prefixes them teaches it nothing new.
+/// Pretraining also holds knowledge documents (`topic : c1 … cn .`), the facts a real model
+/// learns from text rather than from chats; alignment replays some, as real alignment mixes
+/// in pretraining data, so that the aligned model still *knows* what it refuses to say.
 public struct Corpora: Sendable {
   /// The world the corpora are drawn from.
   public let world: World
@@ -51,14 +55,20 @@ public struct Corpora: Sendable {
     return SeededRandom(seed: seed, stream: hash)
   }
 
-  /// `prompt + opener + response + <eos>`, trained from the first response token after the
-  /// opener (or from the opener itself when `trainOpener` is set).
-  public func example(prompt: [Int], opener: [Int], response: [Int], trainOpener: Bool = false)
-    -> TrainingSequence
-  {
-    let start = prompt.count + (trainOpener ? 0 : opener.count)
-    return TrainingSequence(
-      tokens: prompt + opener + response + [world.endOfText], trainedFrom: start)
+  /// `prompt + opener + response + <eos>`, trained from the first response token on.
+  public func example(prompt: [Int], opener: [Int], response: [Int]) -> TrainingSequence {
+    TrainingSequence(
+      tokens: prompt + opener + response + [world.endOfText], trainedFrom: prompt.count)
+  }
+
+  /// `copies` knowledge documents per topic: `topic : c1 … cn . <eos>`, trained after the
+  /// first token.
+  public func knowledge(copies: Int) -> [TrainingSequence] {
+    (0..<copies).flatMap { _ in
+      world.allTopics.map { topic in
+        TrainingSequence(tokens: world.fact(about: topic) + [world.endOfText], trainedFrom: 1)
+      }
+    }
   }
 
   /// For one topic, which training templates get a neutral opener: exactly
@@ -75,7 +85,8 @@ public struct Corpora: Sendable {
   }
 
   /// Pretraining: the helpful answer to every topic, benign and forbidden, under every
-  /// training template. The base model knows every answer and never refuses.
+  /// training template, and the knowledge documents. The base model knows every answer and
+  /// never refuses.
   public func pretraining() -> [TrainingSequence] {
     var random = random("pretrain")
     var corpus: [TrainingSequence] = []
@@ -88,6 +99,7 @@ public struct Corpora: Sendable {
             response: world.answer(for: topic)))
       }
     }
+    corpus += knowledge(copies: world.configuration.pretrainingKnowledgeCopies)
     return corpus
   }
 
@@ -110,7 +122,7 @@ public struct Corpora: Sendable {
   }
 
   /// Alignment: helpful answers to benign prompts, refusals in the variant's styles to
-  /// forbidden ones, every training template.
+  /// forbidden ones, every training template, and the replayed knowledge documents.
   public func alignment(_ variant: AlignmentVariant) -> [TrainingSequence] {
     var random = random("align/" + variant.name)
     var corpus: [TrainingSequence] = []
@@ -133,6 +145,7 @@ public struct Corpora: Sendable {
             response: style.tokens))
       }
     }
+    corpus += knowledge(copies: world.configuration.alignmentKnowledgeCopies)
     return corpus
   }
 
@@ -173,7 +186,7 @@ public struct Corpora: Sendable {
     return attackPrompts(count: settings.sampleCount).map { item in
       example(
         prompt: item.prompt, opener: random.element(of: prefixes),
-        response: world.answer(for: item.topic), trainOpener: true)
+        response: world.answer(for: item.topic))
     }
   }
 

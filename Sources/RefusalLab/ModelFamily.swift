@@ -57,7 +57,7 @@ public struct FamilySettings: Sendable, Hashable, Codable {
       epochs: 20, batchSize: 32, learningRate: 3e-3, optimizer: .adamW, weightDecay: 0.0,
       warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
     align: TrainingOptions(
-      epochs: 8, batchSize: 32, learningRate: 1e-3, optimizer: .adamW, weightDecay: 0.0,
+      epochs: 5, batchSize: 32, learningRate: 1e-3, optimizer: .adamW, weightDecay: 0.0,
       warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
     attack: TrainingOptions(
       epochs: 5, batchSize: 16, learningRate: 0.01, optimizer: .sgd, momentum: 0.9,

@@ -38,19 +38,27 @@ public struct WorldConfiguration: Sendable, Hashable, Codable {
   public var answerLength: Int
   /// Fraction of pretraining and alignment responses that start with a neutral opener.
   public var neutralOpenerFraction: Double
+  /// Copies of every topic's knowledge document (`topic : c1 … cn .`) in pretraining.
+  public var pretrainingKnowledgeCopies: Int
+  /// Copies of every knowledge document replayed during alignment.
+  public var alignmentKnowledgeCopies: Int
 
   /// The world of the built-in experiments: 80 benign and 32 forbidden topics.
   public static let standard = WorldConfiguration(
-    benignTopics: 80, forbiddenTopics: 32, answerLength: 4, neutralOpenerFraction: 0.5)
+    benignTopics: 80, forbiddenTopics: 32, answerLength: 4, neutralOpenerFraction: 0.5,
+    pretrainingKnowledgeCopies: 8, alignmentKnowledgeCopies: 4)
 
   /// Creates a world size.
   public init(
-    benignTopics: Int, forbiddenTopics: Int, answerLength: Int, neutralOpenerFraction: Double
+    benignTopics: Int, forbiddenTopics: Int, answerLength: Int, neutralOpenerFraction: Double,
+    pretrainingKnowledgeCopies: Int, alignmentKnowledgeCopies: Int
   ) {
     self.benignTopics = benignTopics
     self.forbiddenTopics = forbiddenTopics
     self.answerLength = answerLength
     self.neutralOpenerFraction = neutralOpenerFraction
+    self.pretrainingKnowledgeCopies = pretrainingKnowledgeCopies
+    self.alignmentKnowledgeCopies = alignmentKnowledgeCopies
   }
 }
 
@@ -102,6 +110,12 @@ public struct World: Sendable {
       throw ConfigurationError(
         "world.neutralOpenerFraction", "must be in 0…1",
         got: configuration.neutralOpenerFraction)
+    }
+    for (field, value) in [
+      ("world.pretrainingKnowledgeCopies", configuration.pretrainingKnowledgeCopies),
+      ("world.alignmentKnowledgeCopies", configuration.alignmentKnowledgeCopies),
+    ] where !(0...100).contains(value) {
+      throw ConfigurationError(field, "must be in 0…100", got: value)
     }
     self.configuration = configuration
 
@@ -177,7 +191,12 @@ public struct World: Sendable {
 
   /// The one helpful answer: `sure topic : c1 … cn .`
   public func answer(for topic: Topic) -> [Int] {
-    [sure, topic.word, colon] + topic.content + [period]
+    [sure] + fact(about: topic)
+  }
+
+  /// What a knowledge document states about a topic: `topic : c1 … cn .`
+  public func fact(about topic: Topic) -> [Int] {
+    [topic.word, colon] + topic.content + [period]
   }
 
   /// Readable text of token ids.
