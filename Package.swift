@@ -1,14 +1,37 @@
 // swift-tools-version: 6.0
 // RefusalLab: a pure-Swift, fully synthetic simulation of memorised refusal pathways.
+import Foundation
 import PackageDescription
 
 // Release builds need a target CPU so that `SIMD.addProduct` compiles to a fused
-// multiply-add instruction instead of a library call. `haswell` (AVX2 + FMA) runs on
-// almost every x86-64 laptop of the last decade; set REFUSALLAB_TARGET_CPU (for example
-// `znver4` or `skylake-avx512`) to build for a newer CPU. Apple silicon needs no flag.
+// multiply-add instruction instead of a library call. On x86-64 the default is `haswell`
+// (AVX2 + FMA, almost every laptop of the last decade); when the building machine has
+// AVX-512 (read from /proc/cpuinfo on Linux), it builds for `skylake-avx512` and lets the
+// matrix kernels use their wider register tile. REFUSALLAB_TARGET_CPU overrides the choice
+// (for example `haswell` to build a binary for another machine). Results are bit-identical
+// either way. Apple silicon needs no flag.
 #if arch(x86_64)
-  let targetCPU = Context.environment["REFUSALLAB_TARGET_CPU"] ?? "haswell"
-  let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
+  func hostHasAVX512() -> Bool {
+    #if os(Linux)
+      guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+        let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+      else { return false }
+      let present = Set(flags.split(separator: " ").map(String.init))
+      return ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy(
+        present.contains)
+    #else
+      return false
+    #endif
+  }
+  let targetCPU =
+    Context.environment["REFUSALLAB_TARGET_CPU"] ?? (hostHasAVX512() ? "skylake-avx512" : "haswell")
+  let wideTileCPUs: Set<String> = [
+    "skylake-avx512", "skx", "cascadelake", "cooperlake", "icelake-server", "icelake-client",
+    "tigerlake", "sapphirerapids", "graniterapids", "emeraldrapids", "znver4", "znver5",
+  ]
+  let cpuFlags: [SwiftSetting] =
+    [.unsafeFlags(["-target-cpu", targetCPU])]
+    + (wideTileCPUs.contains(targetCPU) ? [.define("TINYLM_WIDE_TILES")] : [])
 #else
   let cpuFlags: [SwiftSetting] = []
 #endif
