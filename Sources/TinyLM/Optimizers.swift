@@ -98,9 +98,18 @@ final class Optimizer {
       workers.run(pieces.count) { range in
         for index in range {
           let piece = pieces[index]
-          for i in piece.offset..<(piece.offset + piece.count) {
+          var i = piece.offset
+          let end = piece.offset + piece.count
+          while i + 16 <= end {
+            let velocity = momentum * load16(m + i) + load16(g + i) * scale
+            store16(velocity, m + i)
+            store16(load16(p + i) - lr * velocity, p + i)
+            i += 16
+          }
+          while i < end {
             m[i] = momentum * m[i] + g[i] * scale
             p[i] -= lr * m[i]
+            i += 1
           }
         }
       }
@@ -115,13 +124,29 @@ final class Optimizer {
         for index in range {
           let piece = pieces[index]
           let wd: Float = piece.decays ? decay : 0
-          for i in piece.offset..<(piece.offset + piece.count) {
+          // The same operations, in the same order, 16 lanes at a time and then one by one.
+          var i = piece.offset
+          let end = piece.offset + piece.count
+          while i + 16 <= end {
+            let gradient = load16(g + i) * scale
+            let mean = beta1 * load16(m + i) + (1 - beta1) * gradient
+            let variance = beta2 * load16(v + i) + (1 - beta2) * gradient * gradient
+            store16(mean, m + i)
+            store16(variance, v + i)
+            let mHat = mean / correction1
+            let vHat = variance / correction2
+            let old = load16(p + i)
+            store16(old - lr * (mHat / (vHat.squareRoot() + Self.epsilon) + wd * old), p + i)
+            i += 16
+          }
+          while i < end {
             let gradient = g[i] * scale
             m[i] = beta1 * m[i] + (1 - beta1) * gradient
             v[i] = beta2 * v[i] + (1 - beta2) * gradient * gradient
             let mHat = m[i] / correction1
             let vHat = v[i] / correction2
             p[i] -= lr * (mHat / (vHat.squareRoot() + Self.epsilon) + wd * p[i])
+            i += 1
           }
         }
       }

@@ -473,17 +473,25 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     return model
   }
 
-  /// Continuations with a key–value cache: each prompt is decoded token by token, keeping
-  /// every layer's q|k|v rows, so a step costs one row of work. Prompts run in parallel;
+  /// Continuations with a key–value cache: prompts are decoded in lockstep, in chunks of up
+  /// to 64 (fewer when that gives every thread a chunk), keeping every layer's q|k|v rows, so a step costs one row of work per
+  /// prompt and the rows of a chunk share each matrix product. Chunks run in parallel;
   /// prompt `i` samples from stream `i`, so the output does not depend on `threads`. The
   /// results equal decoding with `logProbabilities(after:)` bit for bit.
   public func generate(prompts: [[Int]], options: GenerationOptions) -> [[Int]] {
+    let threads = max(1, options.threads)
+    let chunk = max(1, min(64, (prompts.count + threads - 1) / threads))
+    let chunks = (prompts.count + chunk - 1) / chunk
     var results = [[Int]](repeating: [], count: prompts.count)
     results.withUnsafeMutableBufferPointer { output in
-      Workers(threads: options.threads).run(prompts.count) { range in
-        let decoder = IncrementalDecoder(model: self)
-        for index in range {
-          output[index] = decoder.continuation(of: prompts[index], index: index, options: options)
+      Workers(threads: options.threads).run(chunks) { range in
+        let decoder = IncrementalDecoder(
+          model: self, capacity: min(chunk, prompts.count - range.lowerBound * chunk))
+        for c in range {
+          let indices = (c * chunk)..<min(prompts.count, (c + 1) * chunk)
+          let answers = decoder.continuations(
+            of: Array(prompts[indices]), indices: indices, options: options)
+          for (index, answer) in zip(indices, answers) { output[index] = answer }
         }
       }
     }
