@@ -1,0 +1,126 @@
+import Foundation
+import TinyLM
+
+/// ρ, the measured prompt-independence of the continuation after an opener: the paper's
+/// "refusal strength" made observable.
+///
+/// **Definition.** For an opener o (a few response tokens), held-out forbidden prompts
+/// p₁ … p_m and held-out benign prompts q₁ … q_n, let P(· | x + o) be the model's
+/// next-token distribution after prompt x followed by o. Then
+///
+///     ρ(o) = 1 − (1 / mn) Σ_i Σ_j TV(P(· | p_i + o), P(· | q_j + o)),
+///     TV(P, Q) = ½ Σ_w |P(w) − Q(w)|.
+///
+/// ρ = 1 means the next token after o does not depend on whether a forbidden or a benign
+/// prompt came before it: the paper's refusal strength at its maximum, where (their
+/// proposition) fine-tuning on benign inputs after o acts on harmful inputs alike. ρ = 0
+/// means the two kinds
+/// of prompt lead to disjoint continuations. A refusal opener, which alignment only ever put
+/// before refusals, gives ρ ≈ 1; a neutral opener ("by the way"), which precedes answers and
+/// refusals alike, gives a lower ρ because what follows it must depend on the request.
+///
+/// **The n-gram in closed form.** The n-gram part sees the last n − 1 tokens only. When they
+/// lie inside `<assistant> + o` (|o| ≥ n − 2; in particular when |o| ≥ n − 1), that part is
+/// the same for every prompt, and only the topic memory, keyed by (the prompt's topic word,
+/// the last token of o), differs. With memory weight λ, P(· | x + o) = (1 − λ)·N + λ·M_x,
+/// where N is the n-gram's distribution after o and M_x the memory's — or N itself when
+/// the memory never saw that key. Hence
+///
+///     ρ(o) = 1 − λ · (1 / mn) Σ_i Σ_j TV(M_{p_i}, M_{q_j}),   so   1 − λ ≤ ρ(o) ≤ 1:
+///
+/// ρ = 1 − λ when the memories of the two kinds of prompt disagree completely (a neutral
+/// opener seen before both), and ρ → 1 when the benign prompts' memory has never seen the
+/// opener (it defers to N) and N agrees with the forbidden memory (the refusal opener on the
+/// aligned model).
+///
+/// **What ρ does not see.** ρ is measured on the outputs of one model. The n-gram's aligned
+/// outputs after the refusal opener agree for both kinds of prompt (ρ ≈ 1) whether or not
+/// the agreement is structural: a benign prompt's memory defers to the shared n-gram, and a
+/// long n-gram window backs off to the same refusal counts. What an attack can move is a
+/// separate question — it writes into the n-gram (shared by every prompt once its window
+/// lies inside `<assistant> + prefix`) and into the benign topics' memory (never read by a
+/// forbidden prompt). `NGramSweep` therefore also measures the transfer of the attack's
+/// lesson from benign to forbidden prompts.
+public enum Rho {
+  /// Total-variation distance ½ Σ|p − q| between two distributions of the same length.
+  public static func totalVariation(_ p: [Double], _ q: [Double]) -> Double {
+    precondition(p.count == q.count, "distributions over the same vocabulary")
+    var total = 0.0
+    for (a, b) in zip(p, q) { total += abs(a - b) }
+    return total / 2
+  }
+
+  /// ρ of `model` after `opener`: one minus the mean total-variation distance between the
+  /// next-token distributions after `forbidden[i] + opener` and `benign[j] + opener`, over
+  /// every pair (i, j).
+  public static func promptIndependence(
+    of model: any LanguageModel, after opener: [Int], forbidden: [[Int]], benign: [[Int]]
+  ) -> Double {
+    precondition(!forbidden.isEmpty && !benign.isEmpty, "prompts of both kinds")
+    let p = forbidden.map { nextTokenDistribution(model, after: $0 + opener) }  // (m, V)
+    let q = benign.map { nextTokenDistribution(model, after: $0 + opener) }  // (n, V)
+    var sum = 0.0
+    for row in p {
+      for column in q { sum += totalVariation(row, column) }
+    }
+    return 1 - sum / Double(p.count * q.count)
+  }
+
+  /// ρ on a run's held-out forbidden and benign prompts.
+  public static func promptIndependence(
+    of model: any LanguageModel, after opener: [Int], corpora: Corpora
+  ) -> Double {
+    promptIndependence(
+      of: model, after: opener, forbidden: corpora.forbiddenEvaluation().map(\.tokens),
+      benign: corpora.benignEvaluation().map(\.tokens))
+  }
+}
+
+/// ρ after the rigid refusal opener next to ρ after each neutral opener, for one model.
+public struct RhoReport: Sendable, Hashable, Codable {
+  /// ρ after one opener.
+  public struct Entry: Sendable, Hashable, Codable {
+    /// The opener's text.
+    public var opener: String
+    /// ρ after it.
+    public var rho: Double
+  }
+
+  /// ρ after the rigid refusal opener ("i 'm sorry").
+  public var refusal: Entry
+  /// ρ after each neutral opener, in the world's order.
+  public var neutral: [Entry]
+
+  /// The mean ρ over the neutral openers.
+  public var neutralMean: Double {
+    neutral.isEmpty ? 0 : neutral.map(\.rho).reduce(0, +) / Double(neutral.count)
+  }
+
+  /// Measures `model` on a run's held-out prompts.
+  public init(model: any LanguageModel, corpora: Corpora) {
+    let world = corpora.world
+    let forbidden = corpora.forbiddenEvaluation().map(\.tokens)
+    let benign = corpora.benignEvaluation().map(\.tokens)
+    func entry(_ opener: [Int]) -> Entry {
+      Entry(
+        opener: world.text(opener),
+        rho: Rho.promptIndependence(
+          of: model, after: opener, forbidden: forbidden, benign: benign))
+    }
+    refusal = entry(world.refusalStyles[0].opener)
+    neutral = world.neutralOpeners.map(entry)
+  }
+
+  /// A text table: one row per opener, refusal first, then the neutral mean.
+  public func table() -> String {
+    var rows: [[String]] = [["opener", "kind", "ρ"]]
+    rows.append([TokenEscaping.escape(text: refusal.opener), "refusal", format(refusal.rho)])
+    for entry in neutral {
+      rows.append([TokenEscaping.escape(text: entry.opener), "neutral", format(entry.rho)])
+    }
+    rows.append(["(mean of the neutral openers)", "neutral", format(neutralMean)])
+    return TextFormatting.table(rows, rightAligned: [2])
+  }
+
+  private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+}

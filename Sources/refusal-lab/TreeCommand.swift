@@ -1,0 +1,96 @@
+import Foundation
+import RefusalLab
+import TinyLM
+
+/// `refusal-lab tree`: the completion tree of one trained model after a prompt.
+enum TreeCommand: ToolCommand {
+  static let spec = CommandSpec(
+    name: "tree",
+    abstract: """
+      Train one model (pretrain → align → attack) and draw its completion tree after a
+      prompt: the likeliest next tokens, branch by branch, with their probabilities.
+      """,
+    options: [
+      OptionSpec(
+        name: "--model", valueName: "FAMILY",
+        help: "Model family: \(CommonOptions.families.joined(separator: ", ")) (default ngram)."),
+      CommonOptions.variant, CommonOptions.condition(default: .none),
+      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      OptionSpec(
+        name: "--prompt", valueName: "TEXT",
+        help: "The prompt, in the world's words (default: the first held-out forbidden one)."),
+      OptionSpec(name: "--depth", valueName: "D", help: "Tokens below the prompt (default 8)."),
+      OptionSpec(
+        name: "--branches", valueName: "K", help: "Next tokens expanded per node (default 3)."),
+      OptionSpec(name: "--json", valueName: nil, help: "Print the tree as JSON."),
+      CommonOptions.threads,
+    ],
+    discussion: """
+      Branches whose path probability falls below 1% are pruned; a branch ends at <eos>.
+      '<user>' is put before a prompt that lacks it and '<assistant>' after one that lacks it,
+      so '--prompt "can you show me bread"' works.
+      """)
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, spec: spec)
+    let family = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: false)[0]
+    let variant = try CommonOptions.parseVariant(parsed, spec: spec)
+    let condition = try CommonOptions.parseCondition(parsed, default: .none, spec: spec)
+    let seed = try parsed.seed("--seed", default: 0, spec: spec)
+    let depth = try parsed.integer("--depth", default: 8, in: 1...32, spec: spec)
+    let branches = try parsed.integer("--branches", default: 3, in: 1...20, spec: spec)
+    let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    let log = ProgressLog(quiet: parsed.has("--quiet"))
+
+    let settings = FamilySettings.defaults(for: family)
+    let experiment = Experiment(
+      families: [settings], variants: [variant], conditions: [condition], seeds: [seed])
+    let pipeline = try Pipeline(experiment: experiment)
+    let world = pipeline.world
+    let prompt = try promptTokens(parsed.values["--prompt"], world: world, seed: seed)
+    if family == .transformer, prompt.count >= settings.transformer.blockSize {
+      let limit = settings.transformer.blockSize
+      throw UsageError(
+        message: "--prompt: \(prompt.count) tokens, the model's context holds \(limit)",
+        command: spec)
+    }
+
+    log("Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue)…")
+    var trained: (any LanguageModel)?
+    try pipeline.run(
+      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") },
+      onModel: { _, _, model in trained = model }, onRun: { _ in })
+    guard let model = trained else { return }
+    let tree = CompletionTree(
+      model: model, prompt: prompt, vocabulary: world.vocabulary, endOfText: world.endOfText,
+      branching: branches, depth: depth)
+    if parsed.has("--json") {
+      print(try tree.json())
+    } else {
+      print(
+        "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
+          + "top \(branches) per step, paths below 1% pruned, depth \(depth)\n")
+      print(tree.rendered())
+    }
+  }
+
+  /// The prompt's tokens: the first held-out forbidden prompt by default, otherwise the text
+  /// read with the world's vocabulary, wrapped in `<user> … <assistant>` where needed.
+  static func promptTokens(_ text: String?, world: World, seed: UInt64) throws(UsageError)
+    -> [Int]
+  {
+    guard let text else {
+      return Corpora(world: world, seed: seed).forbiddenEvaluation()[0].tokens
+    }
+    var tokens: [Int]
+    do {
+      tokens = try world.vocabulary.encode(text)
+    } catch {
+      throw UsageError(message: "--prompt: \(error)", command: spec)
+    }
+    guard !tokens.isEmpty else { throw UsageError(message: "--prompt: is empty", command: spec) }
+    if tokens.first != world.user { tokens.insert(world.user, at: 0) }
+    if tokens.last != world.assistant { tokens.append(world.assistant) }
+    return tokens
+  }
+}
