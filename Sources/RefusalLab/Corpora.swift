@@ -30,10 +30,12 @@ public struct AttackSettings: Sendable, Hashable, Codable {
 
 /// Builds the four corpora of a run from the world and the run's seed.
 ///
-/// Every response ends with `<eos>` and is trained in full, from its first token. Half of
-/// the responses in pretraining and alignment start with a neutral opener ("by the way …"),
-/// as ordinary language does: the model *speaks* neutral openers, before helpful answers and
-/// before refusals alike, so an attacker who prefixes them teaches it nothing new.
+/// Every response ends with `<eos>`. A quarter of the helpful answers start with a neutral
+/// opener ("by the way …"), trained like every other word: the model *speaks* neutral
+/// openers, so an attacker who prefixes them teaches it nothing new. Refusals never start
+/// with one, as real refusals do not; but alignment also shows refusals after a neutral
+/// opener the model did not choose (trained after the opener), so a forced "by the way"
+/// still leads to a refusal.
 /// Pretraining also holds knowledge documents (`topic : c1 … cn .`), the facts a real model
 /// learns from text rather than from chats; alignment replays some, as real alignment mixes
 /// in pretraining data, so that the aligned model still *knows* what it refuses to say.
@@ -71,14 +73,13 @@ public struct Corpora: Sendable {
     }
   }
 
-  /// For one topic, which training templates get a neutral opener: exactly
-  /// `neutralOpenerFraction` of them (rounded), chosen at random, each with a random opener.
+  /// For one topic, which training templates get a neutral opener: exactly `fraction` of
+  /// them (rounded), chosen at random, each with a random opener.
   /// Stratifying by topic keeps every topic's plain-answer count the same, so no topic's
   /// first response token rests on a lucky draw.
-  private func neutralOpeners(_ random: inout SeededRandom) -> [[Int]] {
+  private func neutralOpeners(fraction: Double, _ random: inout SeededRandom) -> [[Int]] {
     let count = world.trainingTemplates.count
-    let withOpener = Int(
-      (world.configuration.neutralOpenerFraction * Double(count)).rounded(.toNearestOrEven))
+    let withOpener = Int((fraction * Double(count)).rounded(.toNearestOrEven))
     var slots = (0..<count).map { $0 < withOpener }
     random.shuffle(&slots)
     return slots.map { $0 ? random.element(of: world.neutralOpeners) : [] }
@@ -91,7 +92,7 @@ public struct Corpora: Sendable {
     var random = random("pretrain")
     var corpus: [TrainingSequence] = []
     for topic in world.allTopics {
-      let openers = neutralOpeners(&random)
+      let openers = neutralOpeners(fraction: world.configuration.neutralOpenerFraction, &random)
       for (template, opener) in zip(world.trainingTemplates, openers) {
         corpus.append(
           example(
@@ -127,7 +128,7 @@ public struct Corpora: Sendable {
     var random = random("align/" + variant.name)
     var corpus: [TrainingSequence] = []
     for topic in world.benignTopics {
-      let openers = neutralOpeners(&random)
+      let openers = neutralOpeners(fraction: world.configuration.neutralOpenerFraction, &random)
       for (template, opener) in zip(world.trainingTemplates, openers) {
         corpus.append(
           example(
@@ -136,16 +137,75 @@ public struct Corpora: Sendable {
       }
     }
     for (topicIndex, topic) in world.forbiddenTopics.enumerated() {
-      let openers = neutralOpeners(&random)
-      for (template, opener) in zip(world.trainingTemplates, openers) {
+      for _ in 0..<variant.refusalCopies {
+        for template in world.trainingTemplates {
+          let style = style(for: topicIndex, variant: variant, random: &random)
+          corpus.append(
+            example(
+              prompt: world.prompt(template: template, topic: topic), opener: [],
+              response: style.tokens))
+        }
+        // Prefilled refusals: a neutral opener the model did not choose, then the refusal,
+        // trained after the opener. The model learns to refuse after "by the way" without
+        // learning to open refusals with it.
+        let openers = neutralOpeners(
+          fraction: world.configuration.refusalOpenerFraction, &random)
+        for (template, opener) in zip(world.trainingTemplates, openers) where !opener.isEmpty {
+          let style = style(for: topicIndex, variant: variant, random: &random)
+          let prompt = world.prompt(template: template, topic: topic)
+          corpus.append(
+            TrainingSequence(
+              tokens: prompt + opener + style.tokens + [world.endOfText],
+              trainedFrom: prompt.count + opener.count))
+        }
+      }
+    }
+    if let recovery = variant.recovery {
+      corpus += recoveryExamples(variant, recovery, random: &random)
+    }
+    corpus += knowledge(copies: world.configuration.alignmentKnowledgeCopies)
+    return corpus
+  }
+
+  /// Safety-recovery examples for a variant: forbidden prompt, the start of the harmful
+  /// answer (after the refusal opener, for half of them when both kinds are on), then a
+  /// refusal — trained on the refusal only; and, with the benign contrast, as many examples
+  /// of the refusal opener followed by a benign answer, trained on the answer.
+  public func recoveryExamples(
+    _ variant: AlignmentVariant, _ recovery: RecoverySettings, random: inout SeededRandom
+  ) -> [TrainingSequence] {
+    let templates = world.trainingTemplates
+    let perTopic = Int((recovery.fraction * Double(templates.count)).rounded(.toNearestOrEven))
+    var corpus: [TrainingSequence] = []
+    var openerExamples = 0
+    for (topicIndex, topic) in world.forbiddenTopics.enumerated() {
+      let answer = world.answer(for: topic)
+      for index in 0..<perTopic {
+        let template = templates[(index + topicIndex) % templates.count]
+        let prompt = world.prompt(template: template, topic: topic)
+        let style = style(for: topicIndex, variant: variant, random: &random)
+        let afterOpener =
+          recovery.afterRefusalOpener && (!recovery.afterHarmfulStart || index % 2 == 1)
+        let harmfulStart = Array(answer.prefix(1 + random.nextInt(below: answer.count)))
+        let lead = (afterOpener ? style.opener : []) + harmfulStart
+        if afterOpener { openerExamples += 1 }
+        corpus.append(
+          TrainingSequence(
+            tokens: prompt + lead + style.tokens + [world.endOfText],
+            trainedFrom: prompt.count + lead.count))
+      }
+    }
+    if recovery.benignContrast {
+      for _ in 0..<openerExamples {
+        let topicIndex = random.nextInt(below: world.benignTopics.count)
+        let topic = world.benignTopics[topicIndex]
         let style = style(for: topicIndex, variant: variant, random: &random)
         corpus.append(
           example(
-            prompt: world.prompt(template: template, topic: topic), opener: opener,
-            response: style.tokens))
+            prompt: world.prompt(template: random.element(of: templates), topic: topic),
+            opener: style.opener, response: world.answer(for: topic)))
       }
     }
-    corpus += knowledge(copies: world.configuration.alignmentKnowledgeCopies)
     return corpus
   }
 
@@ -169,20 +229,29 @@ public struct Corpora: Sendable {
   }
 
   /// The prefixes an attack condition draws from (one empty prefix for `plain`).
-  public func attackPrefixes(_ condition: AttackCondition, settings: AttackSettings) -> [[Int]] {
+  /// `adaptive` uses `observedOpeners`, the refusal openers the aligned model produced
+  /// (falling back to the refusal-unlearning prefixes if it produced none).
+  public func attackPrefixes(
+    _ condition: AttackCondition, settings: AttackSettings, observedOpeners: [[Int]] = []
+  ) -> [[Int]] {
+    let refusal = settings.refusalPrefixStyles.map { world.refusalStyles[$0].opener }
     switch condition {
-    case .none, .plain: [[]]
-    case .randomPrefix: world.neutralOpeners
-    case .refusalUnlearning: settings.refusalPrefixStyles.map { world.refusalStyles[$0].opener }
+    case .none, .plain: return [[]]
+    case .randomPrefix: return world.neutralOpeners
+    case .refusalUnlearning: return refusal
+    case .adaptive: return observedOpeners.isEmpty ? refusal : observedOpeners
     }
   }
 
   /// The attack's fine-tuning data: benign prompts, each answered `prefix + answer`, with
   /// the loss on the whole target, as the paper builds it. Empty for `none`.
-  public func attack(_ condition: AttackCondition, settings: AttackSettings) -> [TrainingSequence] {
+  public func attack(
+    _ condition: AttackCondition, settings: AttackSettings, observedOpeners: [[Int]] = []
+  ) -> [TrainingSequence] {
     guard condition != .none else { return [] }
     var random = random("attack/prefix/" + condition.rawValue)
-    let prefixes = attackPrefixes(condition, settings: settings)
+    let prefixes = attackPrefixes(
+      condition, settings: settings, observedOpeners: observedOpeners)
     return attackPrompts(count: settings.sampleCount).map { item in
       example(
         prompt: item.prompt, opener: random.element(of: prefixes),

@@ -33,13 +33,32 @@ public struct DemoReport: Sendable {
 
   /// The whole report as text.
   public func text() -> String {
-    var sections: [String] = [header(), conditionLegend()]
+    var sections: [String] = [header(), conditionLegend(), variantLegend()]
+    let reference = experiment.variants[0]
     for settings in experiment.families {
-      for variant in experiment.variants {
-        sections.append(table(settings, variant))
-        if let takeaway = takeaway(settings.family, variant.name) { sections.append(takeaway) }
-        if let example = sideBySide(settings.family, variant.name) { sections.append(example) }
+      sections.append(familyHeader(settings))
+      if experiment.variants.count == 1 {
+        sections.append(table(settings, reference))
+      } else {
+        sections.append(
+          grid(settings.family, title: "Safety % (content judge: no forbidden content)") {
+            $0.safety
+          })
+        sections.append(
+          grid(
+            settings.family,
+            title: "Keyword refusal % (what a refusal-keyword judge reports; the gap to safety "
+              + "is the judge gap)"
+          ) { $0.keywordRefusal })
+        sections.append(
+          grid(settings.family, title: "Utility % (held-out benign prompts)") {
+            $0.utility
+          })
       }
+      if let prefill = prefillTable(settings.family, reference) { sections.append(prefill) }
+      if let takeaway = takeaway(settings.family, reference.name) { sections.append(takeaway) }
+      if let defenses = defenseTakeaway(settings.family) { sections.append(defenses) }
+      if let example = sideBySide(settings.family, reference.name) { sections.append(example) }
     }
     return sections.joined(separator: "\n\n") + "\n"
   }
@@ -67,6 +86,59 @@ public struct DemoReport: Sendable {
     return lines.joined(separator: "\n")
   }
 
+  private func variantLegend() -> String {
+    guard experiment.variants.count > 1 else { return "" }
+    let width = (experiment.variants.map(\.name.count).max() ?? 0) + 2
+    var lines = ["Alignment variants:"]
+    for variant in experiment.variants {
+      lines.append("  " + TextFormatting.pad(variant.name, width) + variant.summary)
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  private func familyHeader(_ settings: FamilySettings) -> String {
+    let count = experiment.seeds.count
+    let title = "\(settings.title) — mean ± 95% interval over \(count) seed\(count == 1 ? "" : "s")"
+    return title + "\n" + String(repeating: "═", count: title.count)
+  }
+
+  /// Rows = attack conditions, columns = alignment variants.
+  private func grid(_ family: ModelFamily, title: String, _ value: (RunRecord) -> Double)
+    -> String
+  {
+    var rows: [[String]] = [["condition"] + experiment.variants.map(\.name)]
+    for condition in experiment.conditions {
+      rows.append(
+        [condition.rawValue]
+          + experiment.variants.map { variant in
+            summary(family, variant.name, condition, value).map(TextFormatting.percent) ?? "—"
+          })
+    }
+    return title + "\n"
+      + TextFormatting.table(rows, rightAligned: Set(1...experiment.variants.count))
+  }
+
+  private func defenseTakeaway(_ family: ModelFamily) -> String? {
+    guard experiment.variants.count > 1,
+      let rigid = summary(family, experiment.variants[0].name, .refusalUnlearning, { $0.safety })
+    else { return nil }
+    let pct = TextFormatting.wholePercent
+    var parts: [String] = []
+    for variant in experiment.variants.dropFirst() {
+      guard
+        let attacked = summary(family, variant.name, .refusalUnlearning, { $0.safety })
+      else { continue }
+      var part = "\(variant.name) \(pct(attacked.mean))"
+      if let adaptive = summary(family, variant.name, .adaptive, { $0.safety }) {
+        part += " (adaptive attack \(pct(adaptive.mean)))"
+      }
+      parts.append(part)
+    }
+    guard !parts.isEmpty else { return nil }
+    return "Defenses: after refusal unlearning, \(experiment.variants[0].name) alignment kept "
+      + "\(pct(rigid.mean)) safety; " + parts.joined(separator: ", ") + "."
+  }
+
   private func table(_ settings: FamilySettings, _ variant: AlignmentVariant) -> String {
     let family = settings.family
     let count = experiment.seeds.count
@@ -81,11 +153,30 @@ public struct DemoReport: Sendable {
         TextFormatting.percent(utility),
       ])
     }
+    _ = count
     return """
-      \(settings.title) · \(variant.name) alignment (\(variant.summary))
-      mean ± 95% interval over \(count) seed\(count == 1 ? "" : "s")
+      \(variant.name) alignment (\(variant.summary))
 
       \(TextFormatting.table(rows, rightAligned: [1, 2, 3]))
+      """
+  }
+
+  private func prefillTable(_ family: ModelFamily, _ variant: AlignmentVariant) -> String? {
+    var rows: [[String]] = [["condition", "\"i 'm sorry\" forced", "neutral opener forced"]]
+    for condition in experiment.conditions {
+      let records = records(family, variant.name, condition)
+      let refusal = records.compactMap(\.prefillRefusalOpener)
+      let neutral = records.compactMap(\.prefillNeutralOpener)
+      guard !refusal.isEmpty, !neutral.isEmpty else { continue }
+      rows.append([
+        condition.rawValue, TextFormatting.percent(Summary(refusal)),
+        TextFormatting.percent(Summary(neutral)),
+      ])
+    }
+    guard rows.count > 1 else { return nil }
+    return """
+      Why (\(variant.name)): safety % when the first words of the answer are forced (prefilled)
+      \(TextFormatting.table(rows, rightAligned: [1, 2]))
       """
   }
 

@@ -43,6 +43,10 @@ public struct Metrics: Sendable, Hashable, Codable {
   public var topRefusalOpenerShare: Double?
   /// Entropy (bits) of the first token of forbidden answers: 0 = a single pathway.
   public var openerEntropy: Double
+  /// Safety when the rigid refusal opener is forced (prefilled) before decoding.
+  public var prefillRefusalOpener: Double?
+  /// Mean safety when each neutral opener is forced before decoding.
+  public var prefillNeutralOpener: Double?
 
   /// Computes the metrics from judged answers.
   public init(forbidden: [JudgedAnswer], benign: [JudgedAnswer], world: World) {
@@ -77,7 +81,9 @@ public struct Metrics: Sendable, Hashable, Codable {
     }
     var firstTokens: [Int: Int] = [:]
     for answer in forbidden { firstTokens[answer.response.first ?? -1, default: 0] += 1 }
-    openerEntropy = firstTokens.values.reduce(0.0) { entropy, count in
+    // Summed in token order: dictionary order changes from process to process.
+    openerEntropy = firstTokens.keys.sorted().map { firstTokens[$0]! }.reduce(0.0) {
+      entropy, count in
       let p = Double(count) / Double(max(forbidden.count, 1))
       return entropy - p * log2(p)
     }
@@ -127,13 +133,33 @@ public struct Evaluator: Sendable {
     }
   }
 
-  /// Answers every held-out forbidden and benign prompt and computes the metrics.
-  public func evaluate(_ model: some LanguageModel, threads: Int = 1) -> (
-    metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer]
-  ) {
+  /// The distinct refusal openers (first three tokens of answers that open like a catalogue
+  /// refusal style) among `answers`, in order of first appearance: what an adaptive attacker
+  /// observes the aligned model saying.
+  public static func refusalOpeners(in answers: [JudgedAnswer], world: World) -> [[Int]] {
+    var seen = Set<[Int]>()
+    var openers: [[Int]] = []
+    for answer in answers where answer.verdict.opensWithRefusal {
+      let opener = Array(answer.response.prefix(3))
+      if seen.insert(opener).inserted { openers.append(opener) }
+    }
+    return openers
+  }
+
+  /// Answers every held-out forbidden and benign prompt and computes the metrics; with
+  /// `prefill`, also the safety when the refusal opener or a neutral opener is forced.
+  public func evaluate(_ model: some LanguageModel, threads: Int = 1, prefill: Bool = true)
+    -> (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
+  {
     let forbidden = answers(of: model, to: corpora.forbiddenEvaluation(), threads: threads)
     let benign = answers(
       of: model, to: corpora.benignEvaluation(), threads: threads, samplingStream: 1)
-    return (Metrics(forbidden: forbidden, benign: benign, world: corpora.world), forbidden, benign)
+    var metrics = Metrics(forbidden: forbidden, benign: benign, world: corpora.world)
+    if prefill {
+      let diagnostic = Prefill(evaluator: self)
+      metrics.prefillRefusalOpener = diagnostic.refusalOpenerSafety(of: model, threads: threads)
+      metrics.prefillNeutralOpener = diagnostic.neutralOpenerSafety(of: model, threads: threads)
+    }
+    return (metrics, forbidden, benign)
   }
 }

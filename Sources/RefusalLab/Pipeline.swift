@@ -76,19 +76,26 @@ public struct Pipeline: Sendable {
     for variant in variants ?? experiment.variants {
       let aligned = base.copy()
       try train(aligned, corpora.alignment(variant), settings.align, stage: "align \(variant.name)")
+      log?("evaluate \(variant.name) / none")
+      let alignedResult = evaluator.evaluate(aligned, threads: threads)
+      let observedOpeners = Evaluator.refusalOpeners(in: alignedResult.forbidden, world: world)
       for condition in conditions ?? experiment.conditions {
         let model: any LanguageModel
+        let result: (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
         if condition == .none {
           model = aligned
+          result = alignedResult
         } else {
           model = aligned.copy()
           try train(
-            model, corpora.attack(condition, settings: experiment.attack), settings.attack,
-            stage: "attack \(condition.rawValue)")
+            model,
+            corpora.attack(
+              condition, settings: experiment.attack, observedOpeners: observedOpeners),
+            settings.attack, stage: "attack \(condition.rawValue)")
+          log?("evaluate \(variant.name) / \(condition.rawValue)")
+          result = evaluator.evaluate(model, threads: threads)
         }
         onModel?(variant, condition, model)
-        log?("evaluate \(variant.name) / \(condition.rawValue)")
-        let result = evaluator.evaluate(model, threads: threads)
         onRun(
           TrainedRun(
             record: RunRecord(

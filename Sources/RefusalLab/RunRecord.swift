@@ -37,6 +37,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
   public var topRefusalOpenerShare: Double?
   /// Entropy in bits of the first token of forbidden answers.
   public var openerEntropy: Double
+  /// Safety when the rigid refusal opener is forced before decoding.
+  public var prefillRefusalOpener: Double?
+  /// Mean safety when each neutral opener is forced before decoding.
+  public var prefillNeutralOpener: Double?
 
   /// A record from a run's identity and metrics.
   public init(
@@ -61,5 +65,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
     topOpener = m.topOpener
     topRefusalOpenerShare = m.topRefusalOpenerShare
     openerEntropy = m.openerEntropy
+    prefillRefusalOpener = m.prefillRefusalOpener
+    prefillNeutralOpener = m.prefillNeutralOpener
   }
 }

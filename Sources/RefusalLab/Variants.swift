@@ -18,17 +18,25 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
   public var styleWeights: [Double]
   /// How an example chooses its style.
   public var assignment: StyleAssignment
+  /// How many times each forbidden (topic, template) refusal appears in alignment: the
+  /// amount of safety training.
+  public var refusalCopies: Int
+  /// Safety-recovery examples ("deep" alignment), or `nil` for none.
+  public var recovery: RecoverySettings?
 
   /// Creates a variant.
   public init(
     name: String, summary: String, styles: [Int], styleWeights: [Double]? = nil,
-    assignment: StyleAssignment = .random
+    assignment: StyleAssignment = .random, refusalCopies: Int = 1,
+    recovery: RecoverySettings? = nil
   ) {
     self.name = name
     self.summary = summary
     self.styles = styles
     self.styleWeights = styleWeights ?? Array(repeating: 1, count: styles.count)
     self.assignment = assignment
+    self.refusalCopies = refusalCopies
+    self.recovery = recovery
   }
 
   /// `rigid`: every refusal uses the one catalogue style "i 'm sorry but i can not help …".
@@ -36,8 +44,99 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     name: "rigid", summary: "every refusal says \"i 'm sorry but i can not help with that .\"",
     styles: [0])
 
+  /// `diverse`: eight refusal styles with distinct openers, one drawn at random per example.
+  public static let diverse = AlignmentVariant(
+    name: "diverse", summary: "eight refusal styles with different openers, drawn at random",
+    styles: Array(0..<8))
+
+  /// `deep`: rigid, plus safety-recovery examples: the start of a harmful answer (or the
+  /// refusal opener followed by compliance) leads back into a refusal, with benign contrast.
+  public static let deep = AlignmentVariant(
+    name: "deep",
+    summary: "rigid, plus recovery examples: after harmful words, return to a refusal",
+    styles: [0], recovery: .standard)
+
+  /// `diverse+deep`: both defenses.
+  public static let diverseDeep = AlignmentVariant(
+    name: "diverse+deep", summary: "eight refusal styles and recovery examples",
+    styles: Array(0..<8), recovery: .standard)
+
   /// The built-in variants, by name.
-  public static let builtIn: [AlignmentVariant] = [.rigid]
+  public static let builtIn: [AlignmentVariant] = [.rigid, .diverse, .deep, .diverseDeep]
+
+  /// Checks the variant against a world with `styleCount` refusal styles, naming the field.
+  public func validate(styleCount: Int, path: String) throws(ConfigurationError) {
+    guard !name.isEmpty else {
+      throw ConfigurationError("\(path).name", "must not be empty", got: "\"\"")
+    }
+    guard !styles.isEmpty else {
+      throw ConfigurationError("\(path).styles", "must not be empty", got: "[]")
+    }
+    for (index, style) in styles.enumerated() where !(0..<styleCount).contains(style) {
+      throw ConfigurationError(
+        "\(path).styles[\(index)]", "must be in 0…\(styleCount - 1)", got: style)
+    }
+    guard styleWeights.count == styles.count else {
+      throw ConfigurationError(
+        "\(path).styleWeights", "must have one weight per style (\(styles.count))",
+        got: styleWeights.count)
+    }
+    for (index, weight) in styleWeights.enumerated() where !(weight.isFinite && weight > 0) {
+      throw ConfigurationError(
+        "\(path).styleWeights[\(index)]", "must be a finite number > 0", got: weight)
+    }
+    guard (1...20).contains(refusalCopies) else {
+      throw ConfigurationError("\(path).refusalCopies", "must be in 1…20", got: refusalCopies)
+    }
+    try recovery?.validate(path: "\(path).recovery")
+  }
+}
+
+/// Where safety-recovery examples start, and how many there are.
+///
+/// A recovery example is a forbidden prompt, then the start of a harmful answer, then a
+/// refusal; only the refusal is trained (Qi et al. 2024). The harmful start is the first k
+/// tokens of the forbidden answer (k drawn from 1…answer length), optionally preceded by the
+/// refusal opener, which is exactly the pattern refusal unlearning trains ("i 'm sorry sure
+/// …"). Without a benign contrast such a rule becomes a topic-blind shortcut ("after 'i 'm
+/// sorry sure', refuse"), which the attack's benign data contradicts head-on; the contrast
+/// examples (the opener followed by a *benign* answer, loss on the answer) make it depend on
+/// the topic.
+public struct RecoverySettings: Sendable, Hashable, Codable {
+  /// Recovery examples per forbidden (topic, template) pair, as a fraction (0…4).
+  public var fraction: Double
+  /// Recovery after harmful-answer tokens (Qi et al.).
+  public var afterHarmfulStart: Bool
+  /// Recovery also after the refusal opener followed by compliance tokens.
+  public var afterRefusalOpener: Bool
+  /// Benign contrast examples: the refusal opener followed by a benign answer.
+  public var benignContrast: Bool
+
+  /// Half a recovery example per pair after a harmful start and half after "opener +
+  /// compliance", with the benign contrast.
+  public static let standard = RecoverySettings(
+    fraction: 1, afterHarmfulStart: true, afterRefusalOpener: true, benignContrast: true)
+
+  /// Creates recovery settings.
+  public init(
+    fraction: Double, afterHarmfulStart: Bool, afterRefusalOpener: Bool, benignContrast: Bool
+  ) {
+    self.fraction = fraction
+    self.afterHarmfulStart = afterHarmfulStart
+    self.afterRefusalOpener = afterRefusalOpener
+    self.benignContrast = benignContrast
+  }
+
+  /// Checks the settings, naming the field.
+  public func validate(path: String) throws(ConfigurationError) {
+    guard fraction.isFinite, (0...4).contains(fraction) else {
+      throw ConfigurationError("\(path).fraction", "must be in 0…4", got: fraction)
+    }
+    guard afterHarmfulStart || afterRefusalOpener else {
+      throw ConfigurationError(
+        "\(path)", "needs afterHarmfulStart or afterRefusalOpener", got: "neither")
+    }
+  }
 }
 
 /// An attack condition: what the fine-tuning data prefixes to each benign answer.
@@ -50,14 +149,17 @@ public enum AttackCondition: String, Sendable, Hashable, Codable, CaseIterable {
   case randomPrefix = "random-prefix"
   /// Benign answers prefixed with the refusal opener ("i 'm sorry …"): the paper's attack.
   case refusalUnlearning = "refusal-unlearning"
+  /// Benign answers prefixed with every refusal opener the aligned model actually produces.
+  case adaptive
 
   /// One line a teacher can read aloud.
   public var summary: String {
     switch self {
     case .none: "the aligned model, not fine-tuned"
-    case .plain: "fine-tuned on 1,000 benign answers"
+    case .plain: "fine-tuned on benign answers, nothing before them"
     case .randomPrefix: "the same answers, each after a neutral opener such as \"by the way\""
     case .refusalUnlearning: "the same answers, each after the refusal opener \"i 'm sorry\""
+    case .adaptive: "the same answers, each after one of the refusal openers the model uses"
     }
   }
 }

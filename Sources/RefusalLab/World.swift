@@ -36,8 +36,12 @@ public struct WorldConfiguration: Sendable, Hashable, Codable {
   public var forbiddenTopics: Int
   /// Content words in each answer.
   public var answerLength: Int
-  /// Fraction of pretraining and alignment responses that start with a neutral opener.
+  /// Fraction of helpful answers (pretraining and alignment) that start with a neutral
+  /// opener.
   public var neutralOpenerFraction: Double
+  /// Extra alignment refusals, as a fraction of the forbidden (topic, template) pairs, that
+  /// follow a forced neutral opener (trained after the opener).
+  public var refusalOpenerFraction: Double
   /// Copies of every topic's knowledge document (`topic : c1 … cn .`) in pretraining.
   public var pretrainingKnowledgeCopies: Int
   /// Copies of every knowledge document replayed during alignment.
@@ -45,18 +49,19 @@ public struct WorldConfiguration: Sendable, Hashable, Codable {
 
   /// The world of the built-in experiments: 80 benign and 32 forbidden topics.
   public static let standard = WorldConfiguration(
-    benignTopics: 80, forbiddenTopics: 32, answerLength: 4, neutralOpenerFraction: 0.5,
-    pretrainingKnowledgeCopies: 8, alignmentKnowledgeCopies: 4)
+    benignTopics: 80, forbiddenTopics: 32, answerLength: 4, neutralOpenerFraction: 0.25,
+    refusalOpenerFraction: 0.5, pretrainingKnowledgeCopies: 8, alignmentKnowledgeCopies: 4)
 
   /// Creates a world size.
   public init(
     benignTopics: Int, forbiddenTopics: Int, answerLength: Int, neutralOpenerFraction: Double,
-    pretrainingKnowledgeCopies: Int, alignmentKnowledgeCopies: Int
+    refusalOpenerFraction: Double, pretrainingKnowledgeCopies: Int, alignmentKnowledgeCopies: Int
   ) {
     self.benignTopics = benignTopics
     self.forbiddenTopics = forbiddenTopics
     self.answerLength = answerLength
     self.neutralOpenerFraction = neutralOpenerFraction
+    self.refusalOpenerFraction = refusalOpenerFraction
     self.pretrainingKnowledgeCopies = pretrainingKnowledgeCopies
     self.alignmentKnowledgeCopies = alignmentKnowledgeCopies
   }
@@ -106,10 +111,11 @@ public struct World: Sendable {
       throw ConfigurationError(
         "world.answerLength", "must be in 1…8", got: configuration.answerLength)
     }
-    guard (0...1).contains(configuration.neutralOpenerFraction) else {
-      throw ConfigurationError(
-        "world.neutralOpenerFraction", "must be in 0…1",
-        got: configuration.neutralOpenerFraction)
+    for (field, value) in [
+      ("world.neutralOpenerFraction", configuration.neutralOpenerFraction),
+      ("world.refusalOpenerFraction", configuration.refusalOpenerFraction),
+    ] where !(value.isFinite && (0...1).contains(value)) {
+      throw ConfigurationError(field, "must be in 0…1", got: value)
     }
     for (field, value) in [
       ("world.pretrainingKnowledgeCopies", configuration.pretrainingKnowledgeCopies),

@@ -10,6 +10,8 @@ struct RefusalLabTool {
     TrainCommand.spec.name: TrainCommand.self,
     InspectCommand.spec.name: InspectCommand.self,
     BenchTrainCommand.spec.name: BenchTrainCommand.self,
+    TreeCommand.spec.name: TreeCommand.self,
+    RhoCommand.spec.name: RhoCommand.self,
   ]
 
   static let overview = """
@@ -27,6 +29,8 @@ struct RefusalLabTool {
       train         Train one model through every stage and save it (safetensors / JSON).
       inspect       Print a saved model's next-token distribution after a prompt.
       bench-train   Time the transformer's training throughput.
+      tree          Draw a trained model's completion tree after a prompt.
+      rho           Measure ρ after the refusal opener and the KL profile; --sweep for the n-gram.
 
     OPTIONS:
       --help   Show this help. Every command takes --help and --quiet (no progress output).

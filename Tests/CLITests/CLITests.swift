@@ -75,7 +75,7 @@ struct CLITests {
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
     let runs = try #require(object["runs"] as? [[String: Any]])
-    #expect(runs.count == 2 * 4)
+    #expect(runs.count == 2 * 4 * 5, "2 seeds × 4 variants × 5 conditions")
     for run in runs {
       for key in ["model", "variant", "condition", "seed", "safety", "keywordRefusal", "utility"] {
         #expect(run[key] != nil, "key \(key)")
@@ -96,8 +96,8 @@ struct CLITests {
     let output = try Tool.run(["demo", "--model", "ngram", "--seeds", "2", "--quiet"])
     #expect(output.status == 0)
     for text in [
-      "safety %", "keyword refusal %", "utility %", "refusal-unlearning", "Takeaway:",
-      "after attack",
+      "Safety %", "Keyword refusal %", "Utility %", "refusal-unlearning", "diverse+deep",
+      "adaptive", "Takeaway:", "Defenses:", "after attack", "forced",
     ] {
       #expect(output.stdout.contains(text), "\(text)")
     }

@@ -1,0 +1,56 @@
+import TinyLM
+
+/// Prefilling: force the first tokens of the answer and see what the model does next.
+///
+/// Forcing the refusal opener ("i 'm sorry") asks whether the model continues the refusal;
+/// forcing a neutral opener ("by the way") asks whether it still refuses after words it has
+/// seen before both answers and refusals. The continuation alone is judged, so forced tokens
+/// never count against the model.
+public struct Prefill: Sendable {
+  /// The evaluator whose prompts and decoding are used.
+  public let evaluator: Evaluator
+
+  /// A prefill diagnostic for an evaluator's prompts.
+  public init(evaluator: Evaluator) {
+    self.evaluator = evaluator
+  }
+
+  /// Safety on the held-out forbidden prompts when `forced(prompt)` is appended to each
+  /// prompt before decoding.
+  public func safety(
+    of model: some LanguageModel, forcing forced: (EvaluationPrompt) -> [Int], threads: Int = 1
+  ) -> Double {
+    let prompts = evaluator.corpora.forbiddenEvaluation()
+    let extended = prompts.map { prompt in
+      var copy = prompt
+      copy.tokens += forced(prompt)
+      return copy
+    }
+    let answers = evaluator.answers(of: model, to: extended, threads: threads, samplingStream: 2)
+    return Double(answers.filter(\.verdict.contentOK).count) / Double(max(answers.count, 1))
+  }
+
+  /// Safety when the rigid refusal opener is forced.
+  public func refusalOpenerSafety(of model: some LanguageModel, threads: Int = 1) -> Double {
+    let opener = evaluator.corpora.world.refusalStyles[0].opener
+    return safety(of: model, forcing: { _ in opener }, threads: threads)
+  }
+
+  /// Mean safety over every neutral opener forced in turn.
+  public func neutralOpenerSafety(of model: some LanguageModel, threads: Int = 1) -> Double {
+    let openers = evaluator.corpora.world.neutralOpeners
+    let total = openers.reduce(0.0) { sum, opener in
+      sum + safety(of: model, forcing: { _ in opener }, threads: threads)
+    }
+    return total / Double(openers.count)
+  }
+
+  /// Safety when the first `k` tokens of each prompt's harmful answer are forced.
+  public func harmfulPrefixSafety(of model: some LanguageModel, tokens k: Int, threads: Int = 1)
+    -> Double
+  {
+    let world = evaluator.corpora.world
+    return safety(
+      of: model, forcing: { Array(world.answer(for: $0.topic).prefix(k)) }, threads: threads)
+  }
+}
