@@ -7,6 +7,10 @@ public struct TrainingSequence: Sendable, Hashable {
   public var tokens: [Int]
   /// One flag per token; `lossMask[0]` is always `false` (nothing predicts the first token).
   public var lossMask: [Bool]
+  /// For the token-wise constrained objective: one entry per token, entry i =
+  /// log π_ref(tokens[i] | tokens[<i]) under the reference model (only trained positions
+  /// are read); `nil` when not needed. Fill it with `withReference(_:)`.
+  public var referenceLogProbabilities: [Float]?
 
   /// Creates a sequence; `lossMask` must have one flag per token.
   public init(tokens: [Int], lossMask: [Bool]) {
@@ -60,13 +64,17 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
   public var minLearningRateFraction: Double
   /// Clip the global gradient norm to this value (0 disables clipping).
   public var gradientClip: Double
+  /// The per-token loss: plain cross-entropy, or the token-wise constrained objective (a
+  /// defense applied during fine-tuning; see `TrainingObjective`).
+  public var objective: TrainingObjective
 
   /// Creates training options; every parameter has a default.
   public init(
     epochs: Int = 1, maxSteps: Int? = nil, batchSize: Int = 16, learningRate: Double = 1e-3,
     optimizer: OptimizerKind = .adamW, momentum: Double = 0.9, weightDecay: Double = 0.0,
     warmupFraction: Double = 0.0, cosineDecay: Bool = false,
-    minLearningRateFraction: Double = 0.1, gradientClip: Double = 1.0
+    minLearningRateFraction: Double = 0.1, gradientClip: Double = 1.0,
+    objective: TrainingObjective = .crossEntropy
   ) {
     self.epochs = epochs
     self.maxSteps = maxSteps
@@ -79,6 +87,29 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     self.cosineDecay = cosineDecay
     self.minLearningRateFraction = minLearningRateFraction
     self.gradientClip = gradientClip
+    self.objective = objective
+  }
+
+  /// Decodes options; a missing key takes the default of `init`.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = TrainingOptions()
+    self.init(
+      epochs: try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs,
+      maxSteps: try c.decodeIfPresent(Int.self, forKey: .maxSteps),
+      batchSize: try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize,
+      learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate,
+      optimizer: try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? d.optimizer,
+      momentum: try c.decodeIfPresent(Double.self, forKey: .momentum) ?? d.momentum,
+      weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay,
+      warmupFraction: try c.decodeIfPresent(Double.self, forKey: .warmupFraction)
+        ?? d.warmupFraction,
+      cosineDecay: try c.decodeIfPresent(Bool.self, forKey: .cosineDecay) ?? d.cosineDecay,
+      minLearningRateFraction: try c.decodeIfPresent(
+        Double.self, forKey: .minLearningRateFraction) ?? d.minLearningRateFraction,
+      gradientClip: try c.decodeIfPresent(Double.self, forKey: .gradientClip) ?? d.gradientClip,
+      objective: try c.decodeIfPresent(TrainingObjective.self, forKey: .objective)
+        ?? d.objective)
   }
 }
 

@@ -11,34 +11,36 @@ package enum TransformerLayers {
 
   // MARK: Embeddings
 
-  /// `out[n] = wte[tokens[n]] + wpe[positionOffset + n % T]`.
+  /// `out[n] = wte[tokens[n]] + wpe[positions[n]]`.
   package static func encoderForward(
     _ out: UnsafeMutablePointer<Float>,  // (N, C)
     tokens: UnsafePointer<Int32>,  // (N)
+    positions: UnsafePointer<Int32>,  // (N)
     wte: UnsafePointer<Float>,  // (V, C)
     wpe: UnsafePointer<Float>,  // (maxT, C)
-    rows: Int, sequenceLength: Int, positionOffset: Int, channels: Int
+    rows: Int, channels: Int
   ) {
     for n in 0..<rows {
       let o = out + n * channels
       let e = wte + Int(tokens[n]) * channels
-      let p = wpe + (positionOffset + n % sequenceLength) * channels
+      let p = wpe + Int(positions[n]) * channels
       for c in 0..<channels { o[c] = e[c] + p[c] }
     }
   }
 
-  /// `dwte[tokens[n]] += dout[n]`, `dwpe[n % T] += dout[n]`, rows in ascending order.
+  /// `dwte[tokens[n]] += dout[n]`, `dwpe[positions[n]] += dout[n]`, rows in ascending order.
   package static func encoderBackward(
     dwte: UnsafeMutablePointer<Float>,  // (V, C)
     dwpe: UnsafeMutablePointer<Float>,  // (maxT, C)
     dout: UnsafePointer<Float>,  // (N, C)
     tokens: UnsafePointer<Int32>,  // (N)
-    rows: Int, sequenceLength: Int, channels: Int
+    positions: UnsafePointer<Int32>,  // (N)
+    rows: Int, channels: Int
   ) {
     for n in 0..<rows {
       let d = dout + n * channels
       let e = dwte + Int(tokens[n]) * channels
-      let p = dwpe + (n % sequenceLength) * channels
+      let p = dwpe + Int(positions[n]) * channels
       for c in 0..<channels {
         e[c] += d[c]
         p[c] += d[c]
@@ -248,59 +250,82 @@ package enum TransformerLayers {
     }
   }
 
-  /// Multi-head causal attention over a batch: `out (N, C)`, weights `att (B, H, T, T)`.
+  /// Where each packed sequence's attention weights start: sequence b (rows
+  /// `starts[b]..<starts[b + 1]`, length T_b) owns H·T_b² floats after H·Σ_{b' < b} T_b'².
+  static func attentionOffsets(starts: UnsafePointer<Int32>, sequences: Int, heads: Int)
+    -> [Int]
+  {
+    var offsets = [0]
+    offsets.reserveCapacity(sequences + 1)
+    for b in 0..<sequences {
+      let length = Int(starts[b + 1] - starts[b])
+      offsets.append(offsets[b] + heads * length * length)
+    }
+    return offsets
+  }
+
+  /// Multi-head causal attention over sequences of any lengths packed back to back
+  /// (sequence b holds rows `starts[b]..<starts[b + 1]`; nothing attends across sequences).
   package static func attentionForward(
-    _ out: UnsafeMutablePointer<Float>,  // (B, T, C)
-    att: UnsafeMutablePointer<Float>,  // (B, H, T, T)
-    qkv: UnsafePointer<Float>,  // (B, T, 3C)
-    batch: Int, sequenceLength: Int, channels: Int, heads: Int, workers: Workers
+    _ out: UnsafeMutablePointer<Float>,  // (N, C)
+    att: UnsafeMutablePointer<Float>,  // Σ_b (H, T_b, T_b)
+    qkv: UnsafePointer<Float>,  // (N, 3C)
+    starts: UnsafePointer<Int32>,  // (B + 1)
+    sequences: Int, channels: Int, heads: Int, workers: Workers
   ) {
-    let length = sequenceLength
     let hs = channels / heads
-    let pool = batch * heads * length * length * hs < 32_768 ? Workers(threads: 1) : workers
-    pool.run(batch * heads) { range in
+    let offsets = attentionOffsets(starts: starts, sequences: sequences, heads: heads)
+    let pool = offsets[sequences] * hs < 32_768 ? Workers(threads: 1) : workers
+    pool.run(sequences * heads) { range in
       for unit in range {
         let b = unit / heads
         let h = unit % heads
-        let sequence = qkv + b * length * 3 * channels
+        let first = Int(starts[b])
+        let length = Int(starts[b + 1]) - first
+        let sequence = qkv + first * 3 * channels
+        let weights = att + offsets[b] + h * length * length
         for t in 0..<length {
           attendQuery(
             qkv: sequence, t: t, head: h, headSize: hs, channels: channels,
-            weights: att + (unit * length + t) * length,
-            out: out + (b * length + t) * channels + h * hs)
+            weights: weights + t * length, out: out + (first + t) * channels + h * hs)
         }
       }
     }
   }
 
-  /// Attention backward: `dqkv (B, T, 3C)` is overwritten with ∂L/∂qkv.
+  /// Attention backward: `dqkv (N, 3C)` is overwritten with ∂L/∂qkv.
   package static func attentionBackward(
-    dqkv: UnsafeMutablePointer<Float>,  // (B, T, 3C)
-    dout: UnsafePointer<Float>,  // (B, T, C)
-    qkv: UnsafePointer<Float>,  // (B, T, 3C)
-    att: UnsafePointer<Float>,  // (B, H, T, T)
-    batch: Int, sequenceLength: Int, channels: Int, heads: Int, workers: Workers
+    dqkv: UnsafeMutablePointer<Float>,  // (N, 3C)
+    dout: UnsafePointer<Float>,  // (N, C)
+    qkv: UnsafePointer<Float>,  // (N, 3C)
+    att: UnsafePointer<Float>,  // Σ_b (H, T_b, T_b)
+    starts: UnsafePointer<Int32>,  // (B + 1)
+    sequences: Int, channels: Int, heads: Int, workers: Workers
   ) {
-    let length = sequenceLength
     let hs = channels / heads
     let stride = 3 * channels
     let scale = 1 / Float(hs).squareRoot()
-    let pool = batch * heads * length * length * hs < 32_768 ? Workers(threads: 1) : workers
-    pool.run(batch * heads) { range in
-      let datt = UnsafeMutablePointer<Float>.allocate(capacity: length)
+    let offsets = attentionOffsets(starts: starts, sequences: sequences, heads: heads)
+    let pool = offsets[sequences] * hs < 32_768 ? Workers(threads: 1) : workers
+    var longest = 0
+    for b in 0..<sequences { longest = max(longest, Int(starts[b + 1] - starts[b])) }
+    pool.run(sequences * heads) { range in
+      let datt = UnsafeMutablePointer<Float>.allocate(capacity: max(1, longest))  // (T)
       defer { datt.deallocate() }
       for unit in range {
         let b = unit / heads
         let h = unit % heads
-        let base = b * length * stride + h * hs
+        let first = Int(starts[b])
+        let length = Int(starts[b + 1]) - first
+        let base = first * stride + h * hs
         for t in 0..<length {
           for part in 0..<3 {
             (dqkv + base + t * stride + part * channels).update(repeating: 0, count: hs)
           }
         }
         for t in 0..<length {
-          let weights = att + (unit * length + t) * length
-          let d = dout + (b * length + t) * channels + h * hs
+          let weights = att + offsets[b] + (h * length + t) * length
+          let d = dout + (first + t) * channels + h * hs
           var weighted: Float = 0
           for t2 in 0...t {
             let v = qkv + base + t2 * stride + 2 * channels
@@ -339,43 +364,60 @@ package enum TransformerLayers {
 
   private static let geluScale: Float = 0.797_884_560_802_865_4  // √(2/π)
 
-  /// `out = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` element-wise.
+  /// `out = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` element-wise; with `tanh`, also
+  /// saves the tanh term for `geluBackward`.
   package static func geluForward(
-    _ out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int,
+    _ out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    tanh saved: UnsafeMutablePointer<Float>? = nil, count: Int, workers: Workers
+  ) {
+    elementwise(count, workers) { i, width in
+      let t = geluTanh(loadPartialOrFull(inp + i, width))
+      if let saved { storePartialOrFull(t, saved + i, width) }
+      storePartialOrFull(gelu(loadPartialOrFull(inp + i, width), t), out + i, width)
+    } full: { i in
+      let x = load16(inp + i)
+      let t = geluTanh(x)
+      if let saved { store16(t, saved + i) }
+      store16(gelu(x, t), out + i)
+    }
+  }
+
+  /// GELU backward: `dinp = gelu'(inp) · dout` (overwritten), reusing the forward pass's
+  /// tanh terms when `tanh` is given.
+  package static func geluBackward(
+    dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    tanh saved: UnsafePointer<Float>? = nil, dout: UnsafePointer<Float>, count: Int,
     workers: Workers
   ) {
     elementwise(count, workers) { i, width in
-      storePartialOrFull(gelu(loadPartialOrFull(inp + i, width)), out + i, width)
+      let x = loadPartialOrFull(inp + i, width)
+      let t = saved.map { loadPartialOrFull($0 + i, width) } ?? geluTanh(x)
+      storePartialOrFull(
+        geluDerivative(x, t) * loadPartialOrFull(dout + i, width), dinp + i, width)
     } full: { i in
-      store16(gelu(load16(inp + i)), out + i)
+      let x = load16(inp + i)
+      let t = saved.map { load16($0 + i) } ?? geluTanh(x)
+      store16(geluDerivative(x, t) * load16(dout + i), dinp + i)
     }
   }
 
-  /// GELU backward: `dinp = gelu'(inp) · dout` (overwritten).
-  package static func geluBackward(
-    dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
-    count: Int, workers: Workers
-  ) {
-    elementwise(count, workers) { i, width in
-      let slope = geluDerivative(loadPartialOrFull(inp + i, width))
-      storePartialOrFull(slope * loadPartialOrFull(dout + i, width), dinp + i, width)
-    } full: { i in
-      store16(geluDerivative(load16(inp + i)) * load16(dout + i), dinp + i)
-    }
-  }
-
+  /// tanh(√(2/π)·(x + 0.044715·x³)).
   @inline(__always)
-  static func gelu(_ x: SIMD16<Float>) -> SIMD16<Float> {
+  static func geluTanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
     let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
     let inner: SIMD16<Float> = geluScale * (x + cube)
-    return 0.5 * x * (1 + Kernels.tanh(inner))
+    return Kernels.tanh(inner)
   }
 
+  /// GELU from x and its tanh term.
   @inline(__always)
-  static func geluDerivative(_ x: SIMD16<Float>) -> SIMD16<Float> {
-    let cube: SIMD16<Float> = 0.044_715 * (x * x * x)
-    let inner: SIMD16<Float> = geluScale * (x + cube)
-    let tanhOut = Kernels.tanh(inner)
+  static func gelu(_ x: SIMD16<Float>, _ tanhOut: SIMD16<Float>) -> SIMD16<Float> {
+    0.5 * x * (1 + tanhOut)
+  }
+
+  /// GELU's slope from x and its tanh term.
+  @inline(__always)
+  static func geluDerivative(_ x: SIMD16<Float>, _ tanhOut: SIMD16<Float>) -> SIMD16<Float> {
     let one = SIMD16<Float>(repeating: 1)
     let sech2: SIMD16<Float> = one - tanhOut * tanhOut
     let slope: SIMD16<Float> = one + (3 * 0.044_715) * (x * x)
@@ -453,23 +495,37 @@ package enum TransformerLayers {
 
   /// Training's fused pass: `losses` as `crossEntropyForward`, and `logits` replaced in
   /// place by ∂(scale · Σ losses)/∂logits = scale · (softmax − onehot).
+  ///
+  /// With `reference` and `betas` (the token-wise constrained objective of Qi et al. 2024),
+  /// row m's loss is instead −(2/β)·log σ(β·(log p − log p_ref)) and its gradient is
+  /// scale · w · (softmax − onehot) with the weight w = 2·(1 − σ(β·(log p − log p_ref))).
   package static func crossEntropyForwardBackward(
     losses: UnsafeMutablePointer<Float>,  // (M)
     logits: UnsafeMutablePointer<Float>,  // (M, V) in: logits, out: gradient
     targets: UnsafePointer<Int32>,  // (M)
+    reference: UnsafePointer<Float>? = nil,  // (M) log p_ref(target)
+    betas: UnsafePointer<Float>? = nil,  // (M)
     scale: Float, rows: Int, vocabulary: Int, workers: Workers
   ) {
     let pool = rows * vocabulary < 16_384 ? Workers(threads: 1) : workers
     pool.run(rows) { range in
       for m in range {
         let l = logits + m * vocabulary
-        var maximum = -Float.infinity
-        for v in 0..<vocabulary { maximum = max(maximum, l[v]) }
+        let maximum = largest(l, count: vocabulary)
         let target = Int(targets[m])
         let targetLogit = l[target]
         let total = expInPlace(l, count: vocabulary, minus: maximum)
-        losses[m] = Foundation.log(total) - (targetLogit - maximum)
-        let factor = scale / total
+        let crossEntropy = Foundation.log(total) - (targetLogit - maximum)
+        var rowScale = scale
+        if let reference, let betas {
+          let (loss, weight) = constrainedLoss(
+            logProbability: -crossEntropy, reference: reference[m], beta: betas[m])
+          losses[m] = loss
+          rowScale = scale * weight
+        } else {
+          losses[m] = crossEntropy
+        }
+        let factor = rowScale / total
         var v = 0
         while v + 16 <= vocabulary {
           store16(load16(l + v) * factor, l + v)
@@ -479,9 +535,44 @@ package enum TransformerLayers {
           l[v] *= factor
           v += 1
         }
-        l[target] -= scale
+        l[target] -= rowScale
       }
     }
+  }
+
+  /// The constrained objective of one token: (−(2/β)·log σ(z), 2·(1 − σ(z))) for
+  /// z = β·(log p − log p_ref), in Double (log σ(z) = −softplus(−z), computed stably).
+  @inline(__always)
+  package static func constrainedLoss(logProbability: Float, reference: Float, beta: Float)
+    -> (loss: Float, weight: Float)
+  {
+    let b = Double(beta)
+    let z = b * (Double(logProbability) - Double(reference))
+    let softplus = max(-z, 0) + Foundation.log1p(Foundation.exp(-abs(z)))  // −log σ(z)
+    let weight = 2 / (1 + Foundation.exp(z))  // 2·σ(−z)
+    return (Float(2 / b * softplus), Float(weight))
+  }
+
+  /// The largest of `count` values (16 lanes at a time; the maximum is exact, so the order
+  /// never matters).
+  @inline(__always)
+  static func largest(_ values: UnsafePointer<Float>, count: Int) -> Float {
+    var result = -Float.infinity
+    var i = 0
+    if count >= 16 {
+      var acc = SIMD16<Float>(repeating: -.infinity)
+      while i + 16 <= count {
+        let v = load16(values + i)
+        acc = acc.replacing(with: v, where: v .> acc)
+        i += 16
+      }
+      result = acc.max()
+    }
+    while i < count {
+      result = max(result, values[i])
+      i += 1
+    }
+    return result
   }
 
   /// Cross-entropy backward for a loss `scale · Σₘ losses[m]`:

@@ -117,13 +117,17 @@ final class Optimizer {
       let v = second.baseAddress!
       let beta1 = Float(options.momentum)
       let beta2 = Float(Self.beta2)
-      let correction1 = Float(1 - pow(options.momentum, Double(step + 1)))
-      let correction2 = Float(1 - pow(Self.beta2, Double(step + 1)))
+      // PyTorch's form: p −= (lr / c₁)·m / (√v / √c₂ + ε) + lr·wd·p, one square root and
+      // one division per parameter.
+      let correction1 = 1 - pow(options.momentum, Double(step + 1))
+      let correction2 = 1 - pow(Self.beta2, Double(step + 1))
+      let stepSize = Float(Double(lr) / correction1)
+      let inverseRoot2 = Float(1 / correction2.squareRoot())
       let decay = Float(options.weightDecay)
       workers.run(pieces.count) { range in
         for index in range {
           let piece = pieces[index]
-          let wd: Float = piece.decays ? decay : 0
+          let shrink: Float = piece.decays ? lr * decay : 0
           // The same operations, in the same order, 16 lanes at a time and then one by one.
           var i = piece.offset
           let end = piece.offset + piece.count
@@ -133,19 +137,17 @@ final class Optimizer {
             let variance = beta2 * load16(v + i) + (1 - beta2) * gradient * gradient
             store16(mean, m + i)
             store16(variance, v + i)
-            let mHat = mean / correction1
-            let vHat = variance / correction2
+            let denominator = variance.squareRoot() * inverseRoot2 + Self.epsilon
             let old = load16(p + i)
-            store16(old - lr * (mHat / (vHat.squareRoot() + Self.epsilon) + wd * old), p + i)
+            store16(old - stepSize * mean / denominator - shrink * old, p + i)
             i += 16
           }
           while i < end {
             let gradient = g[i] * scale
             m[i] = beta1 * m[i] + (1 - beta1) * gradient
             v[i] = beta2 * v[i] + (1 - beta2) * gradient * gradient
-            let mHat = m[i] / correction1
-            let vHat = v[i] / correction2
-            p[i] -= lr * (mHat / (vHat.squareRoot() + Self.epsilon) + wd * p[i])
+            let denominator = v[i].squareRoot() * inverseRoot2 + Self.epsilon
+            p[i] = p[i] - stepSize * m[i] / denominator - shrink * p[i]
             i += 1
           }
         }

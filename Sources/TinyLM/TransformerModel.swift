@@ -101,19 +101,19 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
 
   // MARK: Forward
 
-  /// Runs the model on `ws.tokens` (B, T) and leaves the logits of the rows listed in
-  /// `ws.headRows` in `ws.logits` (M, V).
-  func forward(
-    _ ws: Workspace, batch batchCount: Int, length: Int, headRows scored: Int, workers: Workers
-  ) {
+  /// Runs the model on the packed sequences in `ws` (`ws.tokens`, `ws.positions`,
+  /// `ws.starts`) and leaves the logits of the rows listed in `ws.headRows` in `ws.logits`
+  /// (M, V).
+  func forward(_ ws: Workspace, _ shape: BatchShape, workers: Workers) {
     let channels = configuration.embeddingSize
     let heads = configuration.headCount
     let vocab = configuration.vocabularySize
-    let rows = batchCount * length
+    let rows = shape.rows
+    let scored = shape.scored
     let p = UnsafePointer(weights.baseAddress!)
     TransformerLayers.encoderForward(
-      ws.encoded, tokens: ws.tokens, wte: p + layout.wte, wpe: p + layout.wpe, rows: rows,
-      sequenceLength: length, positionOffset: 0, channels: channels)
+      ws.encoded, tokens: ws.tokens, positions: ws.positions, wte: p + layout.wte,
+      wpe: p + layout.wpe, rows: rows, channels: channels)
     var residual = UnsafePointer(ws.encoded)
     for l in 0..<configuration.layerCount {
       let w = layout.layers[l]
@@ -126,9 +126,8 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
         inputs: channels,
         outputs: 3 * channels, workers: workers)
       TransformerLayers.attentionForward(
-        a.atty, att: a.att, qkv: a.qkv, batch: batchCount, sequenceLength: length,
-        channels: channels, heads: heads,
-        workers: workers)
+        a.atty, att: a.att, qkv: a.qkv, starts: ws.starts, sequences: shape.sequences,
+        channels: channels, heads: heads, workers: workers)
       TransformerLayers.linearForward(
         a.attproj, inp: a.atty, weight: p + w.attnProjWeight, bias: p + w.attnProjBias,
         rows: rows, inputs: channels, outputs: channels, workers: workers)
@@ -141,7 +140,7 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
         a.fch, inp: a.ln2, weight: p + w.fcWeight, bias: p + w.fcBias, rows: rows, inputs: channels,
         outputs: 4 * channels, workers: workers)
       TransformerLayers.geluForward(
-        a.fchGelu, inp: a.fch, count: rows * 4 * channels, workers: workers)
+        a.fchGelu, inp: a.fch, tanh: a.fchTanh, count: rows * 4 * channels, workers: workers)
       TransformerLayers.linearForward(
         a.fcproj, inp: a.fchGelu, weight: p + w.mlpProjWeight, bias: p + w.mlpProjBias,
         rows: rows, inputs: 4 * channels, outputs: channels, workers: workers)
@@ -168,13 +167,14 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
 
   /// Accumulates ∂loss/∂parameters into `gradients`, given ∂loss/∂logits in `ws.logits`.
   func backward(
-    _ ws: Workspace, gradients g: UnsafeMutablePointer<Float>, batch batchCount: Int, length: Int,
-    headRows scored: Int, workers: Workers
+    _ ws: Workspace, _ shape: BatchShape, gradients g: UnsafeMutablePointer<Float>,
+    workers: Workers
   ) {
     let channels = configuration.embeddingSize
     let heads = configuration.headCount
     let vocab = configuration.vocabularySize
-    let rows = batchCount * length
+    let rows = shape.rows
+    let scored = shape.scored
     let p = UnsafePointer(weights.baseAddress!)
     // Head: logits (M, V) = lnf (M, C) · wteᵀ.
     Kernels.matmul(
@@ -203,7 +203,8 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
         dout: ws.dresidual, inp: a.fchGelu, weight: p + w.mlpProjWeight, rows: rows,
         inputs: 4 * channels, outputs: channels, scratch: ws.scratch, workers: workers)
       TransformerLayers.geluBackward(
-        dinp: ws.dfch, inp: a.fch, dout: ws.dfchGelu, count: rows * 4 * channels, workers: workers)
+        dinp: ws.dfch, inp: a.fch, tanh: a.fchTanh, dout: ws.dfchGelu, count: rows * 4 * channels,
+        workers: workers)
       TransformerLayers.linearBackward(
         dinp: ws.dln, dweight: g + w.fcWeight, dbias: g + w.fcBias, dout: ws.dfch,
         inp: a.ln2, weight: p + w.fcWeight, rows: rows, inputs: channels, outputs: 4 * channels,
@@ -218,9 +219,8 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
         dout: ws.dresidual, inp: a.atty, weight: p + w.attnProjWeight, rows: rows, inputs: channels,
         outputs: channels, scratch: ws.scratch, workers: workers)
       TransformerLayers.attentionBackward(
-        dqkv: ws.dqkv, dout: ws.datty, qkv: a.qkv, att: a.att, batch: batchCount,
-        sequenceLength: length,
-        channels: channels, heads: heads, workers: workers)
+        dqkv: ws.dqkv, dout: ws.datty, qkv: a.qkv, att: a.att, starts: ws.starts,
+        sequences: shape.sequences, channels: channels, heads: heads, workers: workers)
       TransformerLayers.linearBackward(
         dinp: ws.dln, dweight: g + w.qkvWeight, dbias: g + w.qkvBias, dout: ws.dqkv,
         inp: a.ln1, weight: p + w.qkvWeight, rows: rows, inputs: channels, outputs: 3 * channels,
@@ -232,182 +232,7 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     }
     TransformerLayers.encoderBackward(
       dwte: g + layout.wte, dwpe: g + layout.wpe, dout: ws.dresidual, tokens: ws.tokens,
-      rows: rows, sequenceLength: length, channels: channels)
-  }
-
-  // MARK: Batches
-
-  /// Loads sequences into `ws` padded to the longest (input length = longest − 1); lists
-  /// the trained positions as head rows. Returns (B, T, M).
-  func load(_ batch: [TrainingSequence], into ws: inout Workspace?) -> (Int, Int, Int) {
-    let batchCount = batch.count
-    let length = max(1, (batch.map(\.tokens.count).max() ?? 1) - 1)
-    let scored = batch.reduce(0) { total, sequence in
-      total + sequence.lossMask.dropFirst().reduce(0) { $0 + ($1 ? 1 : 0) }
-    }
-    let workspace = Workspace.ensure(
-      &ws, configuration, batch: batchCount, length: length, headRows: scored)
-    var m = 0
-    for (b, sequence) in batch.enumerated() {
-      for t in 0..<length {
-        workspace.tokens[b * length + t] = t < sequence.tokens.count ? Int32(sequence.tokens[t]) : 0
-      }
-      for i in sequence.tokens.indices.dropFirst() where sequence.lossMask[i] {
-        workspace.headRows[m] = Int32(b * length + i - 1)
-        workspace.targets[m] = Int32(sequence.tokens[i])
-        m += 1
-      }
-    }
-    return (batchCount, length, scored)
-  }
-
-  /// Why `sequence` cannot be trained on, or `nil`.
-  func problem(with sequence: TrainingSequence) -> String? {
-    let limit = configuration.blockSize + 1
-    if sequence.tokens.count > limit {
-      return "a sequence has \(sequence.tokens.count) tokens; block size \(limit - 1) "
-        + "allows at most \(limit)"
-    }
-    if let bad = sequence.tokens.first(where: { $0 < 0 || $0 >= vocabularySize }) {
-      return "token id \(bad) is outside the vocabulary (0..<\(vocabularySize))"
-    }
-    return nil
-  }
-
-  // MARK: Training
-
-  /// Trains in place with a fresh optimiser state (AdamW or SGD per `options`); the
-  /// learning-rate schedule (warm-up, cosine decay) spans this call.
-  ///
-  /// Batches of `options.batchSize` shuffled sequences are padded to the longest (padding is
-  /// never trained). A sequence may hold up to `blockSize + 1` tokens: the model reads the
-  /// first `blockSize` to predict the last. Steps = min(`maxSteps`, epochs·⌈n/B⌉).
-  public func train(
-    on sequences: [TrainingSequence], options: TrainingOptions, threads: Int,
-    random: inout SeededRandom, progress: TrainingProgress?
-  ) throws(TrainingError) -> TrainingSummary {
-    for sequence in sequences {
-      if let problem = problem(with: sequence) { throw .invalidSequence(problem) }
-    }
-    guard !sequences.isEmpty, options.epochs > 0 else {
-      return TrainingSummary(steps: 0, trainedTokens: 0)
-    }
-    let batchSize = max(1, min(options.batchSize, sequences.count))
-    let stepsPerEpoch = (sequences.count + batchSize - 1) / batchSize
-    var totalSteps = options.epochs * stepsPerEpoch
-    if let cap = options.maxSteps { totalSteps = min(totalSteps, max(0, cap)) }
-    let workers = Workers(threads: threads)
-    let optimizer = Optimizer(layout: layout, options: options, totalSteps: totalSteps)
-    let gradients = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.total)
-    defer { gradients.deallocate() }
-    var workspace: Workspace?
-    let longest = max(1, (sequences.map(\.tokens.count).max() ?? 1) - 1)
-    _ = Workspace.ensure(
-      &workspace, configuration, batch: batchSize, length: longest,
-      headRows: batchSize * longest)
-    var order = Array(sequences.indices)
-    var cursor = order.count
-    var summary = TrainingSummary(steps: 0, trainedTokens: 0)
-    let reportEvery = max(1, (totalSteps + 49) / 50)
-    for step in 0..<totalSteps {
-      if cursor >= order.count {
-        random.shuffle(&order)
-        cursor = 0
-      }
-      let end = min(order.count, cursor + batchSize)
-      let batch = order[cursor..<end].map { sequences[$0] }
-      cursor = end
-      let (batchCount, length, scored) = load(batch, into: &workspace)
-      summary.steps = step + 1
-      guard scored > 0, let ws = workspace else { continue }
-      let loss = forwardLossAndGradient(
-        ws, batch: batchCount, length: length, headRows: scored, workers: workers)
-      guard loss.isFinite else { throw .nonFiniteLoss(step: step + 1) }
-      gradients.update(repeating: 0)
-      backward(
-        ws, gradients: gradients.baseAddress!, batch: batchCount, length: length, headRows: scored,
-        workers: workers)
-      optimizer.update(
-        parameters: weights, gradients: gradients, step: step, workers: workers)
-      refreshHead()
-      summary.trainedTokens += scored
-      if summary.firstLoss == nil { summary.firstLoss = loss }
-      summary.lastLoss = loss
-      if let progress, (step + 1) % reportEvery == 0 || step + 1 == totalSteps {
-        progress(step + 1, totalSteps, loss)
-      }
-    }
-    return summary
-  }
-
-  /// Forward pass plus softmax cross-entropy; returns the mean loss over the M rows and
-  /// leaves the probabilities in `ws.logits`.
-  func forwardLoss(
-    _ ws: Workspace, batch batchCount: Int, length: Int, headRows scored: Int, workers: Workers
-  )
-    -> Double
-  {
-    forward(ws, batch: batchCount, length: length, headRows: scored, workers: workers)
-    TransformerLayers.crossEntropyForward(
-      losses: ws.losses, probs: ws.logits, logits: ws.logits, targets: ws.targets, rows: scored,
-      vocabulary: vocabularySize, workers: workers)
-    var total = 0.0
-    for m in 0..<scored { total += Double(ws.losses[m]) }
-    return total / Double(scored)
-  }
-
-  /// Forward pass and fused cross-entropy; returns the mean loss and leaves ∂loss/∂logits
-  /// in `ws.logits`, ready for `backward`.
-  func forwardLossAndGradient(
-    _ ws: Workspace, batch batchCount: Int, length: Int, headRows scored: Int,
-    workers: Workers
-  ) -> Double {
-    forward(ws, batch: batchCount, length: length, headRows: scored, workers: workers)
-    TransformerLayers.crossEntropyForwardBackward(
-      losses: ws.losses, logits: ws.logits, targets: ws.targets, scale: 1 / Float(scored),
-      rows: scored, vocabulary: vocabularySize, workers: workers)
-    var total = 0.0
-    for m in 0..<scored { total += Double(ws.losses[m]) }
-    return total / Double(scored)
-  }
-
-  /// The loss and its gradient (in storage order) on one batch; for gradient checks.
-  package func lossAndGradients(on batch: [TrainingSequence], threads: Int = 1)
-    -> (loss: Double, gradients: [Float])
-  {
-    var workspace: Workspace?
-    let (batchCount, length, scored) = load(batch, into: &workspace)
-    var gradients = [Float](repeating: 0, count: layout.total)
-    guard scored > 0, let ws = workspace else { return (0, gradients) }
-    let workers = Workers(threads: threads)
-    let loss = forwardLossAndGradient(
-      ws, batch: batchCount, length: length, headRows: scored, workers: workers)
-    gradients.withUnsafeMutableBufferPointer {
-      backward(
-        ws, gradients: $0.baseAddress!, batch: batchCount, length: length, headRows: scored,
-        workers: workers)
-    }
-    return (loss, gradients)
-  }
-
-  /// Mean cross-entropy (nats per trained token) over every trained position of
-  /// `sequences`; 0 if none is trained. Independent of `threads` and of batching.
-  public func loss(on sequences: [TrainingSequence], threads: Int = 1) -> Double {
-    var workspace: Workspace?
-    var total = 0.0
-    var count = 0
-    var start = 0
-    while start < sequences.count {
-      let batch = Array(sequences[start..<min(sequences.count, start + 32)])
-      start += 32
-      let (batchCount, length, scored) = load(batch, into: &workspace)
-      guard scored > 0, let ws = workspace else { continue }
-      _ = forwardLoss(
-        ws, batch: batchCount, length: length, headRows: scored, workers: Workers(threads: threads))
-      for m in 0..<scored { total += Double(ws.losses[m]) }
-      count += scored
-    }
-    return count == 0 ? 0 : total / Double(count)
+      positions: ws.positions, rows: rows, channels: channels)
   }
 
   // MARK: Inference
@@ -455,12 +280,18 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     for token in tokens {
       precondition(token >= 0 && token < vocabularySize, "token id \(token) out of range")
     }
-    let ws = Workspace.ensure(
-      &workspace, configuration, batch: 1, length: tokens.count, headRows: rows.count)
-    for (t, token) in tokens.enumerated() { ws.tokens[t] = Int32(token) }
+    let shape = BatchShape(
+      sequences: 1, rows: tokens.count, scored: rows.count,
+      attention: configuration.headCount * tokens.count * tokens.count)
+    let ws = Workspace.ensure(&workspace, configuration, shape.capacity)
+    for (t, token) in tokens.enumerated() {
+      ws.tokens[t] = Int32(token)
+      ws.positions[t] = Int32(t)
+    }
+    ws.starts[0] = 0
+    ws.starts[1] = Int32(tokens.count)
     for (m, row) in rows.enumerated() { ws.headRows[m] = Int32(row) }
-    forward(
-      ws, batch: 1, length: tokens.count, headRows: rows.count, workers: Workers(threads: 1))
+    forward(ws, shape, workers: Workers(threads: 1))
     return ws
   }
 

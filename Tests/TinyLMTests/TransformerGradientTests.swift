@@ -122,27 +122,43 @@ import TinyLM
     #expect(worst < 1e-4 * Double(k).squareRoot())
   }
 
-  @Test(arguments: [(2, 5, 8, 2), (1, 4, 40, 2), (2, 3, 6, 1)])
-  func attention(shape: (Int, Int, Int, Int)) {
-    let (batch, length, channels, heads) = shape
-    var random = SeededRandom(seed: UInt64(length * channels))
-    let n = batch * length
+  /// Packed sequences of the given lengths (zero-length ones included): attention against
+  /// central differences, each sequence attending only to itself.
+  @Test(arguments: [([5, 5], 8, 2), ([4], 40, 2), ([3, 3], 6, 1), ([2, 0, 6, 1], 8, 2)])
+  func attention(shape: ([Int], Int, Int)) {
+    let (lengths, channels, heads) = shape
+    var random = SeededRandom(seed: UInt64(lengths.reduce(0, +) * channels))
+    let n = lengths.reduce(0, +)
+    var starts: [Int32] = [0]
+    for length in lengths { starts.append(starts.last! + Int32(length)) }
+    let attention = lengths.reduce(0) { $0 + heads * $1 * $1 }
     let qkv = Self.randomArray(n * 3 * channels, &random)
     let g = Self.randomArray(n * channels, &random)
     func run(_ qkv: [Float]) -> ([Float], [Float]) {
       var out = [Float](repeating: 0, count: n * channels)
-      var att = [Float](repeating: 0, count: batch * heads * length * length)
+      var att = [Float](repeating: 0, count: attention)
       TransformerLayers.attentionForward(
-        &out, att: &att, qkv: qkv, batch: batch, sequenceLength: length, channels: channels,
-        heads: heads, workers: Self.single)
+        &out, att: &att, qkv: qkv, starts: starts, sequences: lengths.count,
+        channels: channels, heads: heads, workers: Self.single)
       return (out, att)
     }
-    let (_, att) = run(qkv)
+    let (out, att) = run(qkv)
     var dqkv = [Float](repeating: 7, count: n * 3 * channels)
     TransformerLayers.attentionBackward(
-      dqkv: &dqkv, dout: g, qkv: qkv, att: att, batch: batch, sequenceLength: length,
+      dqkv: &dqkv, dout: g, qkv: qkv, att: att, starts: starts, sequences: lengths.count,
       channels: channels, heads: heads, workers: Self.single)
     #expect(Self.relativeError(dqkv, at: qkv) { Self.weightedSum(run($0).0, g) } < 1e-3)
+    // Packing never mixes sequences: each one alone gives the same rows bit for bit.
+    for b in lengths.indices where lengths[b] > 0 {
+      let first = Int(starts[b])
+      let alone = Array(qkv[(first * 3 * channels)..<(Int(starts[b + 1]) * 3 * channels)])
+      var single = [Float](repeating: 0, count: lengths[b] * channels)
+      var singleAtt = [Float](repeating: 0, count: heads * lengths[b] * lengths[b])
+      TransformerLayers.attentionForward(
+        &single, att: &singleAtt, qkv: alone, starts: [0, Int32(lengths[b])], sequences: 1,
+        channels: channels, heads: heads, workers: Self.single)
+      #expect(Array(out[(first * channels)..<(first * channels + single.count)]) == single)
+    }
   }
 
   @Test func gelu() {
@@ -215,19 +231,20 @@ import TinyLM
     let wte = Self.randomArray(vocabulary * channels, &random)
     let wpe = Self.randomArray(block * channels, &random)
     let tokens: [Int32] = [1, 5, 1, 0, 3, 3]
+    let positions: [Int32] = [0, 1, 2, 0, 1, 2]
     let g = Self.randomArray(batch * length * channels, &random)
     func forward(_ wte: [Float], _ wpe: [Float]) -> Double {
       var out = [Float](repeating: 0, count: batch * length * channels)
       TransformerLayers.encoderForward(
-        &out, tokens: tokens, wte: wte, wpe: wpe, rows: batch * length, sequenceLength: length,
-        positionOffset: 0, channels: channels)
+        &out, tokens: tokens, positions: positions, wte: wte, wpe: wpe, rows: batch * length,
+        channels: channels)
       return Self.weightedSum(out, g)
     }
     var dwte = [Float](repeating: 0, count: wte.count)
     var dwpe = [Float](repeating: 0, count: wpe.count)
     TransformerLayers.encoderBackward(
-      dwte: &dwte, dwpe: &dwpe, dout: g, tokens: tokens, rows: batch * length,
-      sequenceLength: length, channels: channels)
+      dwte: &dwte, dwpe: &dwpe, dout: g, tokens: tokens, positions: positions,
+      rows: batch * length, channels: channels)
     #expect(Self.relativeError(dwte, at: wte) { forward($0, wpe) } < 1e-4)
     #expect(Self.relativeError(dwpe, at: wpe) { forward(wte, $0) } < 1e-4)
   }

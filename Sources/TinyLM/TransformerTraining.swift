@@ -1,0 +1,228 @@
+import Foundation
+
+/// The size of one loaded batch: B sequences packed back to back into N rows (no padding),
+/// M of them scored, and the attention weights they need (Σ_b H·T_b²).
+struct BatchShape {
+  var sequences: Int
+  var rows: Int
+  var scored: Int
+  var attention: Int
+
+  /// The workspace capacity this batch needs.
+  var capacity: Workspace.Capacity {
+    .init(rows: rows, attention: attention, headRows: scored, sequences: sequences)
+  }
+}
+
+extension TransformerModel {
+  // MARK: Batches
+
+  /// Packs sequences into `ws` back to back (sequence b's input is its tokens but the last,
+  /// rows `starts[b]..<starts[b + 1]`) and lists the trained positions as head rows, with
+  /// their reference log-probabilities and β when `objective` is constrained.
+  func load(
+    _ batch: [TrainingSequence], into ws: inout Workspace?,
+    objective: TrainingObjective = .crossEntropy
+  ) -> BatchShape {
+    var shape = BatchShape(sequences: batch.count, rows: 0, scored: 0, attention: 0)
+    for sequence in batch {
+      let length = max(0, sequence.tokens.count - 1)
+      shape.rows += length
+      shape.attention += configuration.headCount * length * length
+      for i in sequence.lossMask.indices.dropFirst() where sequence.lossMask[i] {
+        shape.scored += 1
+      }
+    }
+    let workspace = Workspace.ensure(&ws, configuration, shape.capacity)
+    var n = 0
+    var m = 0
+    for (b, sequence) in batch.enumerated() {
+      workspace.starts[b] = Int32(n)
+      var trained = 0
+      for i in sequence.tokens.indices.dropLast() {
+        workspace.tokens[n + i] = Int32(sequence.tokens[i])
+        workspace.positions[n + i] = Int32(i)
+      }
+      for i in sequence.tokens.indices.dropFirst() where sequence.lossMask[i] {
+        workspace.headRows[m] = Int32(n + i - 1)
+        workspace.targets[m] = Int32(sequence.tokens[i])
+        if case .tokenwiseConstrained = objective {
+          workspace.betas[m] = Float(objective.beta(atTrainedToken: trained))
+          workspace.referenceLogProbabilities[m] = sequence.referenceLogProbabilities?[i] ?? 0
+        }
+        trained += 1
+        m += 1
+      }
+      n += max(0, sequence.tokens.count - 1)
+    }
+    workspace.starts[batch.count] = Int32(n)
+    return shape
+  }
+
+  /// Why `sequence` cannot be trained on under `objective`, or `nil`.
+  func problem(with sequence: TrainingSequence, objective: TrainingObjective) -> String? {
+    let limit = configuration.blockSize + 1
+    if sequence.tokens.count > limit {
+      return "a sequence has \(sequence.tokens.count) tokens; block size \(limit - 1) "
+        + "allows at most \(limit)"
+    }
+    if let bad = sequence.tokens.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+      return "token id \(bad) is outside the vocabulary (0..<\(vocabularySize))"
+    }
+    return objective.problem(with: sequence)
+  }
+
+  // MARK: Training
+
+  /// Trains in place with a fresh optimiser state (AdamW or SGD per `options`); the
+  /// learning-rate schedule (warm-up, cosine decay) spans this call.
+  ///
+  /// Batches of `options.batchSize` shuffled sequences are packed back to back (no padding;
+  /// attention never crosses sequences). A sequence may hold up to `blockSize + 1` tokens:
+  /// the model reads the first `blockSize` to predict the last. Steps = min(`maxSteps`,
+  /// epochs·⌈n/B⌉). The loss is `options.objective` (mean over trained tokens); the
+  /// constrained objective needs every sequence's `referenceLogProbabilities`.
+  public func train(
+    on sequences: [TrainingSequence], options: TrainingOptions, threads: Int,
+    random: inout SeededRandom, progress: TrainingProgress?
+  ) throws(TrainingError) -> TrainingSummary {
+    for sequence in sequences {
+      if let problem = problem(with: sequence, objective: options.objective) {
+        throw .invalidSequence(problem)
+      }
+    }
+    guard !sequences.isEmpty, options.epochs > 0 else {
+      return TrainingSummary(steps: 0, trainedTokens: 0)
+    }
+    let batchSize = max(1, min(options.batchSize, sequences.count))
+    let stepsPerEpoch = (sequences.count + batchSize - 1) / batchSize
+    var totalSteps = options.epochs * stepsPerEpoch
+    if let cap = options.maxSteps { totalSteps = min(totalSteps, max(0, cap)) }
+    let workers = Workers(threads: threads)
+    let optimizer = Optimizer(layout: layout, options: options, totalSteps: totalSteps)
+    let gradients = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.total)
+    defer { gradients.deallocate() }
+    // Sized once for the longest sequences, so that no step reallocates.
+    var workspace: Workspace?
+    let longest = max(1, (sequences.map(\.tokens.count).max() ?? 1) - 1)
+    _ = Workspace.ensure(
+      &workspace, configuration,
+      .init(
+        rows: batchSize * longest,
+        attention: batchSize * configuration.headCount * longest
+          * longest, headRows: batchSize * longest, sequences: batchSize))
+    var order = Array(sequences.indices)
+    var cursor = order.count
+    var summary = TrainingSummary(steps: 0, trainedTokens: 0)
+    let reportEvery = max(1, (totalSteps + 49) / 50)
+    for step in 0..<totalSteps {
+      if cursor >= order.count {
+        random.shuffle(&order)
+        cursor = 0
+      }
+      let end = min(order.count, cursor + batchSize)
+      let batch = order[cursor..<end].map { sequences[$0] }
+      cursor = end
+      let shape = load(batch, into: &workspace, objective: options.objective)
+      summary.steps = step + 1
+      guard shape.scored > 0, let ws = workspace else { continue }
+      let loss = forwardLossAndGradient(
+        ws, shape, objective: options.objective, workers: workers)
+      guard loss.isFinite else { throw .nonFiniteLoss(step: step + 1) }
+      gradients.update(repeating: 0)
+      backward(ws, shape, gradients: gradients.baseAddress!, workers: workers)
+      optimizer.update(
+        parameters: weights, gradients: gradients, step: step, workers: workers)
+      refreshHead()
+      summary.trainedTokens += shape.scored
+      if summary.firstLoss == nil { summary.firstLoss = loss }
+      summary.lastLoss = loss
+      if let progress, (step + 1) % reportEvery == 0 || step + 1 == totalSteps {
+        progress(step + 1, totalSteps, loss)
+      }
+    }
+    return summary
+  }
+
+  /// Forward pass plus softmax cross-entropy; returns the mean loss over the M rows and
+  /// leaves the probabilities in `ws.logits`.
+  func forwardLoss(_ ws: Workspace, _ shape: BatchShape, workers: Workers) -> Double {
+    forward(ws, shape, workers: workers)
+    TransformerLayers.crossEntropyForward(
+      losses: ws.losses, probs: ws.logits, logits: ws.logits, targets: ws.targets,
+      rows: shape.scored, vocabulary: vocabularySize, workers: workers)
+    var total = 0.0
+    for m in 0..<shape.scored { total += Double(ws.losses[m]) }
+    return total / Double(shape.scored)
+  }
+
+  /// Forward pass and the fused loss (cross-entropy, or the constrained objective with
+  /// `ws.referenceLogProbabilities` and `ws.betas`); returns the mean loss and leaves
+  /// ∂loss/∂logits in `ws.logits`, ready for `backward`.
+  func forwardLossAndGradient(
+    _ ws: Workspace, _ shape: BatchShape, objective: TrainingObjective, workers: Workers
+  ) -> Double {
+    forward(ws, shape, workers: workers)
+    let constrained: Bool
+    if case .tokenwiseConstrained = objective { constrained = true } else { constrained = false }
+    TransformerLayers.crossEntropyForwardBackward(
+      losses: ws.losses, logits: ws.logits, targets: ws.targets,
+      reference: constrained ? ws.referenceLogProbabilities : nil,
+      betas: constrained ? ws.betas : nil, scale: 1 / Float(shape.scored), rows: shape.scored,
+      vocabulary: vocabularySize, workers: workers)
+    var total = 0.0
+    for m in 0..<shape.scored { total += Double(ws.losses[m]) }
+    return total / Double(shape.scored)
+  }
+
+  /// The loss under `objective` and its gradient (in storage order) on one batch; for
+  /// gradient checks.
+  package func lossAndGradients(
+    on batch: [TrainingSequence], objective: TrainingObjective = .crossEntropy, threads: Int = 1
+  ) -> (loss: Double, gradients: [Float]) {
+    var workspace: Workspace?
+    let shape = load(batch, into: &workspace, objective: objective)
+    var gradients = [Float](repeating: 0, count: layout.total)
+    guard shape.scored > 0, let ws = workspace else { return (0, gradients) }
+    let workers = Workers(threads: threads)
+    let loss = forwardLossAndGradient(ws, shape, objective: objective, workers: workers)
+    gradients.withUnsafeMutableBufferPointer {
+      backward(ws, shape, gradients: $0.baseAddress!, workers: workers)
+    }
+    return (loss, gradients)
+  }
+
+  /// Mean cross-entropy (nats per trained token) over every trained position of
+  /// `sequences`; 0 if none is trained. Independent of `threads` and of batching.
+  public func loss(on sequences: [TrainingSequence], threads: Int = 1) -> Double {
+    var workspace: Workspace?
+    var total = 0.0
+    var count = 0
+    var start = 0
+    while start < sequences.count {
+      let batch = Array(sequences[start..<min(sequences.count, start + 32)])
+      start += 32
+      let shape = load(batch, into: &workspace)
+      guard shape.scored > 0, let ws = workspace else { continue }
+      _ = forwardLoss(ws, shape, workers: Workers(threads: threads))
+      for m in 0..<shape.scored { total += Double(ws.losses[m]) }
+      count += shape.scored
+    }
+    return count == 0 ? 0 : total / Double(count)
+  }
+
+  /// log π(tokens[i] | tokens[<i]) for every i ≥ 1 (entry 0 is 0), from one forward pass
+  /// over the first `blockSize` inputs; the fast path of `tokenLogProbabilities(of:)`.
+  func transformerTokenLogProbabilities(of tokens: [Int]) -> [Float] {
+    var result = [Float](repeating: 0, count: tokens.count)
+    guard tokens.count >= 2 else { return result }
+    precondition(tokens.count <= configuration.blockSize + 1, "at most blockSize + 1 tokens")
+    let sequence = TrainingSequence(tokens: tokens, trainedFrom: 1)
+    var workspace: Workspace?
+    let shape = load([sequence], into: &workspace)
+    guard let ws = workspace else { return result }
+    _ = forwardLoss(ws, shape, workers: Workers(threads: 1))
+    for m in 0..<shape.scored { result[m + 1] = -ws.losses[m] }
+    return result
+  }
+}
