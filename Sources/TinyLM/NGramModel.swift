@@ -107,6 +107,9 @@ public final class NGramModel: LanguageModel, @unchecked Sendable {
     on sequences: [TrainingSequence], options: TrainingOptions, threads: Int = 1,
     random: inout SeededRandom, progress: TrainingProgress? = nil
   ) throws(TrainingError) -> TrainingSummary {
+    if case .tokenwiseConstrained = options.objective {
+      return try trainConstrained(on: sequences, options: options, progress: progress)
+    }
     let weight = options.learningRate * Double(options.epochs)
     guard weight.isFinite, weight >= 0 else { throw .nonFiniteLoss(step: 1) }
     var trained = 0
@@ -123,7 +126,7 @@ public final class NGramModel: LanguageModel, @unchecked Sendable {
     return TrainingSummary(steps: options.epochs, trainedTokens: trained * options.epochs)
   }
 
-  private func add(_ weight: Double, at position: Int, of tokens: [Int]) {
+  func add(_ weight: Double, at position: Int, of tokens: [Int]) {
     let next = tokens[position]
     let longest = min(configuration.order - 1, position)
     for length in 0...longest {
