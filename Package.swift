@@ -50,7 +50,9 @@ let package = Package(
   ],
   targets: [
     .target(name: "TinyLM", swiftSettings: releaseSettings, linkerSettings: mathLibrary),
-    .target(name: "RefusalLab", dependencies: ["TinyLM"], swiftSettings: releaseSettings),
+    .target(
+      name: "RefusalLab", dependencies: ["TinyLM"], resources: [.copy("Presets")],
+      swiftSettings: releaseSettings),
     .executableTarget(name: "refusal-lab", dependencies: ["RefusalLab"]),
     .executableTarget(
       name: "FirstLesson", dependencies: ["RefusalLab"], path: "Examples/FirstLesson"),

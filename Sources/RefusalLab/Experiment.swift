@@ -36,11 +36,26 @@ public struct Experiment: Sendable, Hashable {
     self.temperature = temperature
   }
 
-  /// The classroom demo: every built-in variant and condition, on `families`, over `seeds`.
+  /// The classroom demo: the `demo` preset (every built-in variant and condition), on
+  /// `families`, over `seeds`.
   public static func demo(families: [ModelFamily], seeds: [UInt64]) -> Experiment {
-    Experiment(
-      families: families.map(FamilySettings.defaults(for:)), variants: AlignmentVariant.builtIn,
-      seeds: seeds)
+    var experiment: Experiment
+    do {
+      experiment = try preset(named: "demo")
+    } catch {
+      fatalError("the built-in demo preset is invalid: \(error)")
+    }
+    let presetFamilies = experiment.families
+    experiment.families = families.map { family in
+      presetFamilies.first { $0.family == family } ?? .defaults(for: family)
+    }
+    experiment.seeds = seeds
+    return experiment
+  }
+
+  /// The experiment of a built-in preset (`Sources/RefusalLab/Presets/NAME.json`).
+  public static func preset(named name: String) throws -> Experiment {
+    try ExperimentFile.preset(named: name).experiment
   }
 
   /// Checks every setting, naming the first one out of range.

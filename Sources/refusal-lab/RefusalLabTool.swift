@@ -12,6 +12,8 @@ struct RefusalLabTool {
     BenchTrainCommand.spec.name: BenchTrainCommand.self,
     TreeCommand.spec.name: TreeCommand.self,
     RhoCommand.spec.name: RhoCommand.self,
+    RunCommand.spec.name: RunCommand.self,
+    SweepCommand.spec.name: SweepCommand.self,
   ]
 
   static let overview = """
@@ -31,6 +33,8 @@ struct RefusalLabTool {
       bench-train   Time the transformer's training throughput.
       tree          Draw a trained model's completion tree after a prompt.
       rho           Measure ρ after the refusal opener and the KL profile; --sweep for the n-gram.
+      run           Run an experiment file (or a preset such as 'demo') and print the report.
+      sweep         Run an experiment file into a JSON Lines file, one line per run; --resume.
 
     OPTIONS:
       --help   Show this help. Every command takes --help and --quiet (no progress output).

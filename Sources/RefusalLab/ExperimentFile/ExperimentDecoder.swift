@@ -1,0 +1,148 @@
+import Foundation
+
+/// Walks a parsed experiment file and builds an ``ExperimentFile``; every missing key takes
+/// the built-in value (an empty object `{}` is the classroom demo).
+enum ExperimentDecoder {
+  /// The seeds of a file that gives none: 0…4, as the demo.
+  static let defaultSeeds: [UInt64] = [0, 1, 2, 3, 4]
+
+  static func decode(_ root: JSONField) throws(ConfigurationError) -> ExperimentFile {
+    let object = try root.object(known: ExperimentFile.topLevelKeys)
+    var file = ExperimentFile(
+      experiment: Experiment(
+        families: ModelFamily.allCases.map(FamilySettings.defaults(for:)),
+        variants: AlignmentVariant.builtIn, seeds: defaultSeeds))
+    if let name = object["name"] {
+      file.name = try name.string()
+      guard !file.name.isEmpty, !file.name.contains(where: \.isNewline) else {
+        throw ConfigurationError(name.path, "must be a non-empty single line", got: "\"\"")
+      }
+    }
+    if let description = object["description"] { file.description = try description.string() }
+    if let world = object["world"] { file.experiment.world = try WorldDecoder.decode(world) }
+    if let families = object["families"] {
+      file.experiment.families = try FamilyDecoder.decodeList(families)
+    }
+    let styleCount = WorldLexicon.refusalStyles.count
+    if let variants = object["variants"] {
+      file.experiment.variants = try VariantDecoder.decodeList(variants, styleCount: styleCount)
+    }
+    if let attack = object["attack"] {
+      let decoded = try AttackDecoder.decode(attack, styleCount: styleCount)
+      file.experiment.attack = decoded.settings
+      file.experiment.conditions = decoded.conditions
+    }
+    if let decoding = object["decoding"] {
+      let decoded = try decodeDecoding(decoding)
+      file.experiment.maxNewTokens = decoded.maxNewTokens
+      file.experiment.temperature = decoded.temperature
+    }
+    if let seeds = object["seeds"] { file.experiment.seeds = try decodeSeeds(seeds) }
+    if let diagnostics = object["diagnostics"] {
+      file.diagnostics = try decodeDiagnostics(diagnostics)
+    }
+    return file
+  }
+
+  /// `"greedy"`, `"sampled"` or `{mode, temperature, maxNewTokens}`.
+  static func decodeDecoding(_ field: JSONField) throws(ConfigurationError) -> (
+    maxNewTokens: Int, temperature: Double
+  ) {
+    let modes = ["greedy", "sampled"]
+    if field.value is String {
+      let mode = try field.choice(modes, what: "decoding mode")
+      return (24, mode == "greedy" ? 0 : 1)
+    }
+    let object = try field.object(known: ["mode", "temperature", "maxNewTokens"])
+    let mode = try object["mode"]?.choice(modes, what: "decoding mode") ?? "greedy"
+    let maxNewTokens = try object["maxNewTokens"]?.integer(in: 1...256) ?? 24
+    var temperature = 0.0
+    if let given = object["temperature"] {
+      guard mode == "sampled" else {
+        throw ConfigurationError(
+          field: given.path, message: "only applies when mode is \"sampled\"")
+      }
+      temperature = try given.number("must be in (0, 100]") { $0 > 0 && $0 <= 100 }
+    } else if mode == "sampled" {
+      temperature = 1
+    }
+    return (maxNewTokens, temperature)
+  }
+
+  /// An array of seeds, or `{first, count}`.
+  static func decodeSeeds(_ field: JSONField) throws(ConfigurationError) -> [UInt64] {
+    if field.value is [String: Any] {
+      let object = try field.object(known: ["first", "count"])
+      let first = try object["first"]?.seed() ?? 0
+      let countField = try object.required("count")
+      let count = try countField.integer(in: 1...10_000)
+      guard first <= UInt64.max - UInt64(count - 1) else {
+        throw ConfigurationError(
+          field: field.path, message: "first + count − 1 exceeds \(UInt64.max)")
+      }
+      return (0..<UInt64(count)).map { first + $0 }
+    }
+    guard field.value is [Any] else {
+      throw field.typeError("an array of non-negative integers or {\"first\", \"count\"}")
+    }
+    var seeds: [UInt64] = []
+    for element in try field.array(of: "non-negative integers") {
+      let seed = try element.seed()
+      guard !seeds.contains(seed) else {
+        throw ConfigurationError(field: element.path, message: "seed \(seed) is listed twice")
+      }
+      seeds.append(seed)
+    }
+    return seeds
+  }
+
+  static func decodeDiagnostics(_ field: JSONField) throws(ConfigurationError)
+    -> [ExperimentDiagnostic]
+  {
+    var result: [ExperimentDiagnostic] = []
+    for element in try field.array(of: "diagnostic names") {
+      let name = try element.choice(
+        ExperimentDiagnostic.allCases.map(\.rawValue), what: "diagnostic")
+      let diagnostic = ExperimentDiagnostic(rawValue: name)!
+      guard !result.contains(diagnostic) else {
+        throw ConfigurationError(field: element.path, message: "\"\(name)\" is listed twice")
+      }
+      result.append(diagnostic)
+    }
+    return result
+  }
+}
+
+/// `world`: the world's size.
+enum WorldDecoder {
+  static let keys = [
+    "benignTopics", "forbiddenTopics", "answerLength", "neutralOpenerFraction",
+    "refusalOpenerFraction", "pretrainingKnowledgeCopies", "alignmentKnowledgeCopies",
+  ]
+
+  static func decode(_ field: JSONField) throws(ConfigurationError) -> WorldConfiguration {
+    let object = try field.object(known: keys)
+    var world = WorldConfiguration.standard
+    let spells = WorldLexicon.spellPrefixes.count * WorldLexicon.spellSuffixes.count
+    if let value = object["benignTopics"] {
+      world.benignTopics = try value.integer(in: 1...WorldLexicon.benignTopics.count)
+    }
+    if let value = object["forbiddenTopics"] {
+      world.forbiddenTopics = try value.integer(in: 1...spells)
+    }
+    if let value = object["answerLength"] { world.answerLength = try value.integer(in: 1...8) }
+    if let value = object["neutralOpenerFraction"] {
+      world.neutralOpenerFraction = try value.number(in: 0...1)
+    }
+    if let value = object["refusalOpenerFraction"] {
+      world.refusalOpenerFraction = try value.number(in: 0...1)
+    }
+    if let value = object["pretrainingKnowledgeCopies"] {
+      world.pretrainingKnowledgeCopies = try value.integer(in: 0...100)
+    }
+    if let value = object["alignmentKnowledgeCopies"] {
+      world.alignmentKnowledgeCopies = try value.integer(in: 0...100)
+    }
+    return world
+  }
+}

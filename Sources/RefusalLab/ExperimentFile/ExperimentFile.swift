@@ -1,0 +1,87 @@
+import Foundation
+
+/// A diagnostic an experiment file may ask for.
+///
+/// `run` and `sweep` execute `prefill` (every run's record carries the prefilled-opener
+/// safety); the others are accepted and validated so files can name them, and are run by
+/// their own commands (`refusal-lab tree`, `refusal-lab rho`) for now.
+public enum ExperimentDiagnostic: String, Sendable, Hashable, CaseIterable {
+  /// Safety when a refusal or neutral opener is forced before decoding.
+  case prefill
+  /// Per-position KL(aligned ‖ base) on forbidden prompts.
+  case kl
+  /// The completion tree after `<assistant>`.
+  case tree
+  /// ρ, the prompt-independence of the continuation after the refusal opener.
+  case rho
+  /// Safety against the number of attack samples and epochs.
+  case dose
+
+  /// Whether `run` and `sweep` execute this diagnostic.
+  public var isExecuted: Bool { self == .prefill }
+}
+
+/// An experiment as a JSON file describes it: a name, a description, the ``Experiment`` and
+/// the diagnostics to run. `Docs/RefusalLab.docc/ExperimentFiles.md` documents the format.
+public struct ExperimentFile: Sendable, Hashable {
+  /// A short identifier (default `experiment`), carried in sweep records.
+  public var name: String
+  /// Free text for people reading the file (default empty).
+  public var description: String
+  /// What to train and evaluate.
+  public var experiment: Experiment
+  /// The diagnostics asked for (default `[prefill]`).
+  public var diagnostics: [ExperimentDiagnostic]
+
+  /// Creates a file's contents.
+  public init(
+    name: String = "experiment", description: String = "", experiment: Experiment,
+    diagnostics: [ExperimentDiagnostic] = [.prefill]
+  ) {
+    self.name = name
+    self.description = description
+    self.experiment = experiment
+    self.diagnostics = diagnostics
+  }
+
+  /// The keys a file may have at its top level, in documentation order.
+  static let topLevelKeys = [
+    "name", "description", "world", "families", "variants", "attack", "decoding", "seeds",
+    "diagnostics",
+  ]
+
+  /// Decodes and validates a file's bytes. Every problem is reported with its field path,
+  /// or with a line and column when the bytes are not valid JSON.
+  public init(json data: Data) throws(ConfigurationError) {
+    let root: Any
+    do {
+      root = try JSONSerialization.jsonObject(with: data, options: [])
+    } catch {
+      throw JSONSyntax.error(error, in: data)
+    }
+    self = try ExperimentDecoder.decode(JSONField(value: root, path: ""))
+    try experiment.validate()
+    _ = try World(configuration: experiment.world)
+  }
+
+  /// Reads and decodes the file at `url`.
+  ///
+  /// A missing file, a directory or an unreadable file is reported with the file's path.
+  public init(contentsOf url: URL) throws(ConfigurationError) {
+    let path = url.relativePath
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw ConfigurationError(field: path, message: "no such file")
+    }
+    guard !isDirectory.boolValue else {
+      throw ConfigurationError(field: path, message: "is a directory, not an experiment file")
+    }
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      throw ConfigurationError(field: path, message: "cannot be read (permission denied?)")
+    }
+    try self.init(json: data)
+  }
+}

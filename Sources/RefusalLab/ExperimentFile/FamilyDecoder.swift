@@ -1,0 +1,157 @@
+import Foundation
+import TinyLM
+
+/// `families`: which model families to train, each with its shape and per-stage training.
+enum FamilyDecoder {
+  static let keys = ["family", "ngram", "transformer", "pretrain", "align", "attack"]
+
+  static func decodeList(_ field: JSONField) throws(ConfigurationError) -> [FamilySettings] {
+    var result: [FamilySettings] = []
+    for element in try field.array(of: "family names or family objects") {
+      let settings = try decode(element)
+      guard !result.contains(where: { $0.family == settings.family }) else {
+        throw ConfigurationError(
+          field: element.path,
+          message: "\(settings.family.rawValue) is listed twice (runs are identified by family)")
+      }
+      result.append(settings)
+    }
+    return result
+  }
+
+  /// A family name (its defaults) or an object naming `family` and overriding its defaults.
+  static func decode(_ field: JSONField) throws(ConfigurationError) -> FamilySettings {
+    let names = ModelFamily.allCases.map(\.rawValue)
+    if field.value is String {
+      return .defaults(for: ModelFamily(rawValue: try field.choice(names, what: "family"))!)
+    }
+    guard field.value is [String: Any] else {
+      throw field.typeError("a family name or an object")
+    }
+    let object = try field.object(known: keys)
+    let family = ModelFamily(
+      rawValue: try object.required("family").choice(names, what: "family"))!
+    var settings = FamilySettings.defaults(for: family)
+    if let ngram = object["ngram"] {
+      guard family == .ngram else {
+        throw ConfigurationError(field: ngram.path, message: "only applies to the ngram family")
+      }
+      settings.ngram = try decodeNGram(ngram, defaults: settings.ngram)
+    }
+    if let transformer = object["transformer"] {
+      guard family == .transformer else {
+        throw ConfigurationError(
+          field: transformer.path, message: "only applies to the transformer family")
+      }
+      settings.transformer = try decodeTransformer(transformer, defaults: settings.transformer)
+    }
+    if let stage = object["pretrain"] {
+      settings.pretrain = try TrainingOptionsDecoder.decode(stage, defaults: settings.pretrain)
+    }
+    if let stage = object["align"] {
+      settings.align = try TrainingOptionsDecoder.decode(stage, defaults: settings.align)
+    }
+    if let stage = object["attack"] {
+      settings.attack = try TrainingOptionsDecoder.decode(stage, defaults: settings.attack)
+    }
+    return settings
+  }
+
+  static func decodeNGram(_ field: JSONField, defaults: NGramSettings) throws(ConfigurationError)
+    -> NGramSettings
+  {
+    let object = try field.object(known: ["order", "smoothing", "memoryWeight"])
+    var settings = defaults
+    if let value = object["order"] { settings.order = try value.integer(in: 1...8) }
+    if let value = object["smoothing"] {
+      settings.smoothing = try value.number("must be in (0, 1]") { $0 > 0 && $0 <= 1 }
+    }
+    if let value = object["memoryWeight"] { settings.memoryWeight = try value.number(in: 0...1) }
+    return settings
+  }
+
+  static func decodeTransformer(_ field: JSONField, defaults: TransformerSettings)
+    throws(ConfigurationError) -> TransformerSettings
+  {
+    let object = try field.object(known: ["layers", "heads", "embedding", "blockSize"])
+    var settings = defaults
+    if let value = object["layers"] { settings.layers = try value.integer(in: 1...12) }
+    if let value = object["heads"] { settings.heads = try value.integer(in: 1...16) }
+    if let value = object["embedding"] { settings.embedding = try value.integer(in: 1...1024) }
+    if let value = object["blockSize"] { settings.blockSize = try value.integer(in: 16...1024) }
+    guard settings.embedding % settings.heads == 0 else {
+      throw ConfigurationError(
+        field: field.path(object["embedding"] == nil ? "heads" : "embedding"),
+        message: "embedding (\(settings.embedding)) must be a multiple of heads "
+          + "(\(settings.heads))")
+    }
+    return settings
+  }
+}
+
+/// A stage's training options (`pretrain`, `align`, `attack`); missing keys keep the
+/// family's default for that stage.
+enum TrainingOptionsDecoder {
+  static let keys = [
+    "epochs", "maxSteps", "batchSize", "learningRate", "optimizer", "momentum", "weightDecay",
+    "warmupFraction", "cosineDecay", "minLearningRateFraction", "gradientClip", "objective",
+  ]
+
+  static func decode(_ field: JSONField, defaults: TrainingOptions) throws(ConfigurationError)
+    -> TrainingOptions
+  {
+    let object = try field.object(known: keys)
+    var options = defaults
+    if let value = object["epochs"] { options.epochs = try value.integer(in: 1...1000) }
+    if let value = object["maxSteps"] {
+      options.maxSteps = value.value is NSNull ? nil : try value.integer(in: 1...Int.max)
+    }
+    if let value = object["batchSize"] { options.batchSize = try value.integer(in: 1...4096) }
+    if let value = object["learningRate"] {
+      options.learningRate = try value.number("must be > 0") { $0 > 0 }
+    }
+    if let value = object["optimizer"] {
+      options.optimizer = OptimizerKind(
+        rawValue: try value.choice(OptimizerKind.allCases.map(\.rawValue), what: "optimizer"))!
+    }
+    if let value = object["momentum"] {
+      options.momentum = try value.number("must be in [0, 1)") { $0 >= 0 && $0 < 1 }
+    }
+    if let value = object["weightDecay"] {
+      options.weightDecay = try value.number("must be ≥ 0") { $0 >= 0 }
+    }
+    if let value = object["warmupFraction"] {
+      options.warmupFraction = try value.number(in: 0...1)
+    }
+    if let value = object["cosineDecay"] { options.cosineDecay = try value.boolean() }
+    if let value = object["minLearningRateFraction"] {
+      options.minLearningRateFraction = try value.number(in: 0...1)
+    }
+    if let value = object["gradientClip"] {
+      options.gradientClip = try value.number("must be ≥ 0 (0 disables clipping)") { $0 >= 0 }
+    }
+    if let value = object["objective"] { options.objective = try decodeObjective(value) }
+    return options
+  }
+
+  /// `"cross-entropy"`, `"tokenwise-constrained"` (Qi et al.'s β) or
+  /// `{"tokenwise-constrained": {"betas": [...]}}`.
+  static func decodeObjective(_ field: JSONField) throws(ConfigurationError) -> TrainingObjective {
+    let names = ["cross-entropy", "tokenwise-constrained"]
+    if field.value is String {
+      return try field.choice(names, what: "objective") == "cross-entropy"
+        ? .crossEntropy : .qiDefault
+    }
+    guard field.value is [String: Any] else {
+      throw field.typeError("\"cross-entropy\" or {\"tokenwise-constrained\": {\"betas\": […]}}")
+    }
+    let object = try field.object(known: ["tokenwise-constrained"])
+    let inner = try object.required("tokenwise-constrained").object(known: ["betas"])
+    guard let betas = inner["betas"] else { return .qiDefault }
+    var values: [Double] = []
+    for element in try betas.array(of: "numbers") {
+      values.append(try element.number("must be > 0") { $0 > 0 })
+    }
+    return .tokenwiseConstrained(betas: values)
+  }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+/// One value of a parsed JSON document together with its path (`variants[0].styles`), with
+/// typed, range-checked reads that name the path in every error.
+///
+/// `JSONSerialization` returns `NSNumber` for numbers and booleans alike; a boolean is told
+/// apart by its Objective-C type code `c`, so `"epochs": true` is a type error, and an
+/// integer field accepts a number only when it is integral (`2`, `2.0`, `1e3`).
+struct JSONField {
+  /// The value as `JSONSerialization` returned it.
+  let value: Any
+  /// Where it sits in the document; empty for the root.
+  let path: String
+
+  /// The path of a key of this object.
+  func path(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+  /// The path of an element of this array.
+  func path(_ index: Int) -> String { "\(path)[\(index)]" }
+
+  /// A short, JSON-like rendering of a value for "got …" in messages.
+  static func describe(_ value: Any) -> String {
+    if value is NSNull { return "null" }
+    if let number = value as? NSNumber {
+      if isBoolean(number) { return number.boolValue ? "true" : "false" }
+      if let integer = exactInteger(number) { return String(integer) }
+      if String(cString: number.objCType) == "Q" { return String(number.uint64Value) }
+      return format(number.doubleValue)
+    }
+    if let string = value as? String {
+      let shown = string.count > 40 ? String(string.prefix(40)) + "…" : string
+      return "\"\(shown)\""
+    }
+    if value is [Any] { return "an array" }
+    if value is [String: Any] { return "an object" }
+    return "\(value)"
+  }
+
+  /// Whether `number` is a JSON `true` or `false`.
+  static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
+
+  /// `number` as an exact integer, or `nil` if it is a boolean, fractional or out of range.
+  static func exactInteger(_ number: NSNumber) -> Int? {
+    switch String(cString: number.objCType) {
+    case "c": return nil
+    case "d", "f":
+      let double = number.doubleValue
+      guard double.isFinite, double == double.rounded(), abs(double) < 9.0e18 else { return nil }
+      return Int(double)
+    case "Q": return number.uint64Value <= UInt64(Int.max) ? Int(number.uint64Value) : nil
+    default: return Int(number.int64Value)
+    }
+  }
+
+  /// `number` as an exact non-negative 64-bit integer, or `nil`.
+  static func exactUnsigned(_ number: NSNumber) -> UInt64? {
+    switch String(cString: number.objCType) {
+    case "Q": return number.uint64Value
+    case "c": return nil
+    default: return exactInteger(number).flatMap { $0 >= 0 ? UInt64($0) : nil }
+    }
+  }
+
+  func typeError(_ expected: String) -> ConfigurationError {
+    ConfigurationError(
+      path.isEmpty ? "(file)" : path, "expected \(expected)", got: JSONField.describe(value))
+  }
+
+  /// The value as an object whose keys must all be in `known` (listed in that order in the
+  /// message about an unknown key).
+  func object(known: [String]) throws(ConfigurationError) -> JSONObject {
+    guard let dictionary = value as? [String: Any] else { throw typeError("an object") }
+    if let unknown = dictionary.keys.filter({ !known.contains($0) }).sorted().first {
+      throw ConfigurationError(
+        field: path(unknown),
+        message: "unknown key (known: \(known.joined(separator: ", ")))")
+    }
+    return JSONObject(field: self, values: dictionary)
+  }
+
+  /// The value as a non-empty array of fields.
+  func array(of what: String) throws(ConfigurationError) -> [JSONField] {
+    guard let array = value as? [Any] else { throw typeError("an array of \(what)") }
+    guard !array.isEmpty else { throw ConfigurationError(path, "must not be empty", got: "[]") }
+    return array.enumerated().map { JSONField(value: $1, path: path($0)) }
+  }
+
+  /// An integer in `range`.
+  func integer(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
+      throw typeError("an integer")
+    }
+    guard let integer = JSONField.exactInteger(number) else {
+      if String(cString: number.objCType) == "Q" {
+        throw ConfigurationError(path, JSONField.rangeRule(range), got: number.uint64Value)
+      }
+      throw ConfigurationError(path, "must be an integer", got: JSONField.describe(number))
+    }
+    guard range.contains(integer) else {
+      throw ConfigurationError(path, JSONField.rangeRule(range), got: integer)
+    }
+    return integer
+  }
+
+  /// A seed: a non-negative 64-bit integer.
+  func seed() throws(ConfigurationError) -> UInt64 {
+    guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
+      throw typeError("a non-negative integer")
+    }
+    guard let seed = JSONField.exactUnsigned(number) else {
+      throw ConfigurationError(
+        path, "must be an integer in 0…\(UInt64.max)", got: JSONField.describe(number))
+    }
+    return seed
+  }
+
+  /// A finite number that satisfies `rule` (described by `ruleText`, e.g. `must be > 0`).
+  func number(_ ruleText: String, _ rule: (Double) -> Bool) throws(ConfigurationError) -> Double {
+    guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
+      throw typeError("a number")
+    }
+    let double = number.doubleValue
+    guard double.isFinite else {
+      throw ConfigurationError(path, "must be a finite number", got: JSONField.describe(number))
+    }
+    guard rule(double) else {
+      throw ConfigurationError(path, ruleText, got: JSONField.format(double))
+    }
+    return double
+  }
+
+  /// A number in the closed range.
+  func number(in range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+    try number(
+      "must be in \(JSONField.format(range.lowerBound))…\(JSONField.format(range.upperBound))"
+    ) { range.contains($0) }
+  }
+
+  /// `true` or `false`.
+  func boolean() throws(ConfigurationError) -> Bool {
+    guard let number = value as? NSNumber, JSONField.isBoolean(number) else {
+      throw typeError("true or false")
+    }
+    return number.boolValue
+  }
+
+  /// A string.
+  func string() throws(ConfigurationError) -> String {
+    guard let string = value as? String else { throw typeError("a string") }
+    return string
+  }
+
+  /// One of `choices`.
+  func choice(_ choices: [String], what: String) throws(ConfigurationError) -> String {
+    guard let string = value as? String else { throw typeError("a string") }
+    guard choices.contains(string) else {
+      throw ConfigurationError(
+        field: path,
+        message: "unknown \(what) \"\(string)\" (known: \(choices.joined(separator: ", ")))")
+    }
+    return string
+  }
+
+  static func rangeRule(_ range: ClosedRange<Int>) -> String {
+    range.upperBound == Int.max
+      ? "must be ≥ \(range.lowerBound)" : "must be in \(range.lowerBound)…\(range.upperBound)"
+  }
+
+  /// A number as the messages print it: `2` rather than `2.0`.
+  static func format(_ double: Double) -> String {
+    double == double.rounded() && abs(double) < 1e15 ? String(Int(double)) : String(double)
+  }
+}
+
+/// A JSON object whose keys have been checked against the known ones.
+struct JSONObject {
+  /// The object as a field.
+  let field: JSONField
+  /// Its members.
+  let values: [String: Any]
+
+  /// The member `key`, or `nil` if absent. `null` counts as present.
+  subscript(key: String) -> JSONField? {
+    values[key].map { JSONField(value: $0, path: field.path(key)) }
+  }
+
+  /// The member `key`, which must be present.
+  func required(_ key: String) throws(ConfigurationError) -> JSONField {
+    guard let member = self[key] else {
+      throw ConfigurationError(field: field.path(key), message: "missing (required)")
+    }
+    return member
+  }
+}

@@ -1,0 +1,162 @@
+import Dispatch
+import Foundation
+
+/// A problem with a sweep's output file: it exists without `--resume`, it was written by
+/// a different experiment, a line is corrupt, or it cannot be written.
+public struct SweepError: Error, CustomStringConvertible {
+  /// What is wrong, starting with the file's path.
+  public var description: String
+}
+
+/// What a finished sweep did.
+public struct SweepSummary: Sendable, Hashable {
+  /// Runs the experiment has.
+  public var runs: Int
+  /// Runs found in the file already (with `--resume`).
+  public var alreadyPresent: Int
+  /// Runs trained and written by this call.
+  public var written: Int
+  /// Whether a truncated last line (from an interrupted sweep) was dropped and rewritten.
+  public var droppedPartialLine: Bool
+
+  /// A summary from its counts.
+  public init(runs: Int, alreadyPresent: Int, written: Int, droppedPartialLine: Bool) {
+    self.runs = runs
+    self.alreadyPresent = alreadyPresent
+    self.written = written
+    self.droppedPartialLine = droppedPartialLine
+  }
+}
+
+/// Runs an experiment file into a JSON Lines file, one line per finished run, written and
+/// flushed the moment the run finishes, so an interrupted sweep loses nothing.
+///
+/// Work goes in (family, seed) jobs, several at a time; a job whose runs are all in the file
+/// is skipped, and a job with some of them trains again (its models depend on the whole job)
+/// but writes only the missing lines. Lines are appended in the order runs finish; when the
+/// sweep ends, the file is rewritten in the experiment's order (family, seed, variant,
+/// condition), so the final bytes do not depend on the thread count or on interruptions.
+public struct Sweep: Sendable {
+  /// The experiment.
+  public let file: ExperimentFile
+  /// Where the lines go.
+  public let output: URL
+  private let pipeline: Pipeline
+
+  /// A sweep of `file` into `output`.
+  public init(file: ExperimentFile, output: URL) throws(ConfigurationError) {
+    self.file = file
+    self.output = output
+    pipeline = try Pipeline(experiment: file.experiment)
+  }
+
+  /// Runs every missing run. Throws ``SweepError`` for a file problem and `StageError` if
+  /// training fails (the lines written so far stay in the file).
+  public func run(
+    resume: Bool, threads: Int, progress: (@Sendable (String) -> Void)? = nil
+  ) throws -> SweepSummary {
+    let experiment = file.experiment
+    let order = RunKey.order(of: experiment)
+    let exists = FileManager.default.fileExists(atPath: output.path)
+    if exists && !resume {
+      throw SweepError(
+        description: "\(output.path): already exists; add --resume to continue it, or choose "
+          + "another --out")
+    }
+    let existing =
+      exists
+      ? try SweepFileReader.read(output, fingerprint: file.fingerprint, order: order)
+      : SweepFileReader.Contents(lines: [:], droppedPartialLine: false)
+    try SweepFileReader.write(existing.lines, order: order, to: output)
+
+    let jobs = experiment.families.flatMap { family in
+      experiment.seeds.map { (family: family, seed: $0) }
+    }.filter { job in
+      experiment.variants.contains { variant in
+        experiment.conditions.contains { condition in
+          existing.lines[
+            RunKey(
+              model: job.family.family.rawValue, variant: variant.name,
+              condition: condition.rawValue, seed: job.seed)] == nil
+        }
+      }
+    }
+    let writer = try SweepAppender(url: output, present: existing.lines)
+    let failure = ResultSlots<StageError>(count: max(1, jobs.count))
+    let workers = max(1, min(threads, jobs.count))
+    let modelThreads = max(1, threads / workers)
+    let done = Counter()
+    let started = DispatchTime.now()
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      for index in stride(from: worker, to: jobs.count, by: workers) {
+        let job = jobs[index]
+        let label = "\(job.family.family.rawValue) seed \(job.seed)"
+        do throws(StageError) {
+          try pipeline.run(
+            family: job.family, seed: job.seed, threads: modelThreads,
+            log: { progress?("  \(label): \($0)") }
+          ) { run in writer.append(run.record, file: file) }
+        } catch {
+          failure[index] = error
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        progress?(
+          "[\(done.increment())/\(jobs.count)] \(label) done" + String(format: " (%.1f s)", seconds)
+        )
+      }
+    }
+    let final = try writer.close()
+    try SweepFileReader.write(final, order: order, to: output)
+    if let error = writer.error { throw error }
+    if let error = jobs.indices.lazy.compactMap({ failure[$0] }).first { throw error }
+    return SweepSummary(
+      runs: order.count, alreadyPresent: existing.lines.count,
+      written: final.count - existing.lines.count,
+      droppedPartialLine: existing.droppedPartialLine)
+  }
+}
+
+/// Appends lines to the open sweep file, one write and one flush per line.
+final class SweepAppender: @unchecked Sendable {
+  private let handle: FileHandle
+  private let path: String
+  private var lines: [RunKey: String]
+  private let lock = NSLock()
+  /// The first write failure, if any.
+  private(set) var error: SweepError?
+
+  init(url: URL, present: [RunKey: String]) throws {
+    path = url.path
+    lines = present
+    do {
+      handle = try FileHandle(forWritingTo: url)
+      try handle.seekToEnd()
+    } catch {
+      throw SweepError(description: "\(url.path): cannot be opened for writing")
+    }
+  }
+
+  /// Writes the record's line unless its run is in the file already.
+  func append(_ record: RunRecord, file: ExperimentFile) {
+    let key = RunKey(record)
+    lock.withLock {
+      guard lines[key] == nil, error == nil else { return }
+      do {
+        let text = try SweepLine.text(record, file: file)
+        try handle.write(contentsOf: Data((text + "\n").utf8))
+        try handle.synchronize()
+        lines[key] = text
+      } catch {
+        self.error = SweepError(description: "\(path): cannot be written (\(error))")
+      }
+    }
+  }
+
+  /// Closes the file and returns every line it holds, by run.
+  func close() throws -> [RunKey: String] {
+    try lock.withLock {
+      try handle.close()
+      return lines
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// `variants`: built-in names or custom variant objects.
+enum VariantDecoder {
+  static let keys = [
+    "name", "base", "summary", "styles", "styleWeights", "assignment", "refusalCopies",
+    "recovery",
+  ]
+  static let recoveryKeys = [
+    "fraction", "afterHarmfulStart", "afterRefusalOpener", "benignContrast",
+  ]
+
+  static func decodeList(_ field: JSONField, styleCount: Int) throws(ConfigurationError)
+    -> [AlignmentVariant]
+  {
+    var result: [AlignmentVariant] = []
+    for element in try field.array(of: "variant names or variant objects") {
+      let variant = try decode(element, styleCount: styleCount)
+      guard !result.contains(where: { $0.name == variant.name }) else {
+        throw ConfigurationError(
+          field: element.path, message: "duplicate variant name \"\(variant.name)\"")
+      }
+      result.append(variant)
+    }
+    return result
+  }
+
+  static func builtIn(_ field: JSONField, what: String) throws(ConfigurationError)
+    -> AlignmentVariant
+  {
+    let name = try field.choice(AlignmentVariant.builtIn.map(\.name), what: what)
+    return AlignmentVariant.builtIn.first { $0.name == name }!
+  }
+
+  /// A built-in variant's name, or an object; an object's missing keys come from `base`
+  /// (default `rigid`).
+  static func decode(_ field: JSONField, styleCount: Int) throws(ConfigurationError)
+    -> AlignmentVariant
+  {
+    if field.value is String { return try builtIn(field, what: "variant") }
+    guard field.value is [String: Any] else {
+      throw field.typeError("a variant name or an object")
+    }
+    let object = try field.object(known: keys)
+    let nameField = try object.required("name")
+    let name = try nameField.string()
+    guard !name.isEmpty, !name.contains(where: { $0.isWhitespace || $0 == "," }) else {
+      throw ConfigurationError(
+        nameField.path, "must be non-empty, without spaces or commas",
+        got: JSONField.describe(name))
+    }
+    var variant =
+      try object["base"].map { base throws(ConfigurationError) in
+        try builtIn(base, what: "base variant")
+      } ?? .rigid
+    let baseName = variant.name
+    variant.name = name
+    if object["base"] == nil { variant.summary = "a custom variant" }
+    if let value = object["summary"] { variant.summary = try value.string() }
+    if let value = object["styles"] {
+      var styles: [Int] = []
+      for element in try value.array(of: "style indices") {
+        let style = try element.integer(in: 0...(styleCount - 1))
+        guard !styles.contains(style) else {
+          throw ConfigurationError(field: element.path, message: "style \(style) is listed twice")
+        }
+        styles.append(style)
+      }
+      variant.styles = styles
+      variant.styleWeights = Array(repeating: 1, count: styles.count)
+    }
+    if let value = object["styleWeights"] {
+      var weights: [Double] = []
+      for element in try value.array(of: "numbers") {
+        weights.append(try element.number("must be > 0") { $0 > 0 })
+      }
+      guard weights.count == variant.styles.count else {
+        throw ConfigurationError(
+          value.path, "must have one weight per style (\(variant.styles.count))",
+          got: "\(weights.count) weight\(weights.count == 1 ? "" : "s")")
+      }
+      variant.styleWeights = weights
+    }
+    if let value = object["assignment"] {
+      variant.assignment = StyleAssignment(
+        rawValue: try value.choice(
+          StyleAssignment.allCases.map(\.rawValue), what: "style assignment"))!
+    }
+    if let value = object["refusalCopies"] { variant.refusalCopies = try value.integer(in: 1...20) }
+    if let value = object["recovery"] {
+      variant.recovery = try decodeRecovery(value, defaults: variant.recovery ?? .standard)
+    }
+    if let builtIn = AlignmentVariant.builtIn.first(where: { $0.name == name }),
+      builtIn != variant
+    {
+      throw ConfigurationError(
+        field: nameField.path,
+        message: "\"\(name)\" is a built-in variant; give a changed one another name"
+          + (baseName == name ? "" : " (or write the string \"\(name)\")"))
+    }
+    try variant.validate(styleCount: styleCount, path: field.path)
+    return variant
+  }
+
+  /// `null` (no recovery examples) or an object overriding `defaults`.
+  static func decodeRecovery(_ field: JSONField, defaults: RecoverySettings)
+    throws(ConfigurationError) -> RecoverySettings?
+  {
+    if field.value is NSNull { return nil }
+    guard field.value is [String: Any] else { throw field.typeError("an object or null") }
+    let object = try field.object(known: recoveryKeys)
+    var recovery = defaults
+    if let value = object["fraction"] { recovery.fraction = try value.number(in: 0...4) }
+    if let value = object["afterHarmfulStart"] { recovery.afterHarmfulStart = try value.boolean() }
+    if let value = object["afterRefusalOpener"] {
+      recovery.afterRefusalOpener = try value.boolean()
+    }
+    if let value = object["benignContrast"] { recovery.benignContrast = try value.boolean() }
+    return recovery
+  }
+}
+
+/// `attack`: the conditions and the attack data.
+enum AttackDecoder {
+  static let keys = ["conditions", "sampleCount", "refusalPrefixStyles"]
+
+  static func decode(_ field: JSONField, styleCount: Int) throws(ConfigurationError) -> (
+    settings: AttackSettings, conditions: [AttackCondition]
+  ) {
+    let object = try field.object(known: keys)
+    var settings = AttackSettings.paper
+    var conditions = AttackCondition.allCases
+    if let value = object["conditions"] {
+      conditions = []
+      for element in try value.array(of: "condition names") {
+        let condition = AttackCondition(
+          rawValue: try element.choice(
+            AttackCondition.allCases.map(\.rawValue), what: "condition"))!
+        guard !conditions.contains(condition) else {
+          throw ConfigurationError(
+            field: element.path, message: "\"\(condition.rawValue)\" is listed twice")
+        }
+        conditions.append(condition)
+      }
+    }
+    if let value = object["sampleCount"] {
+      settings.sampleCount = try value.integer(in: 1...100_000)
+    }
+    if let value = object["refusalPrefixStyles"] {
+      var styles: [Int] = []
+      for element in try value.array(of: "style indices") {
+        styles.append(try element.integer(in: 0...(styleCount - 1)))
+      }
+      settings.refusalPrefixStyles = styles
+    }
+    return (settings, conditions)
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import RefusalLab
+
+/// `refusal-lab sweep FILE.json --out runs.jsonl [--resume]`: one JSON line per finished
+/// run, written at once.
+enum SweepCommand: ToolCommand {
+  static let spec = CommandSpec(
+    name: "sweep",
+    abstract: """
+      Run an experiment file (or a built-in preset) and write one JSON line per finished run
+      to --out, flushed at once, so an interrupted sweep loses nothing and can --resume.
+      """,
+    arguments: "FILE.json",
+    options: [
+      OptionSpec(
+        name: "--out", valueName: "FILE", help: "The JSON Lines file to write (required)."),
+      OptionSpec(
+        name: "--resume", valueName: nil,
+        help: "Continue an existing file: skip the runs it already holds."),
+      CommonOptions.threads,
+    ],
+    discussion: """
+      Without --resume an existing --out file is an error. With --resume, a file written by
+      a different experiment (another fingerprint) is an error, and a last line cut short by
+      an interruption is dropped and its run trained again. When the sweep ends, the file
+      holds one line per run in the experiment's order (family, seed, variant, condition):
+      the same bytes for any --threads and any number of interruptions.
+      """)
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, spec: spec, positionalLimit: 1)
+    let file = try ExperimentSource.load(parsed, spec: spec)
+    guard let out = parsed.values["--out"], !out.isEmpty else {
+      throw UsageError(message: "--out: required (the JSON Lines file to write)", command: spec)
+    }
+    let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    let log = ProgressLog(quiet: parsed.has("--quiet"))
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
+      throw UsageError(message: "--out: \(out) is a directory", command: spec)
+    }
+    let sweep: Sweep
+    do {
+      sweep = try Sweep(file: file, output: URL(fileURLWithPath: out))
+    } catch {
+      throw UsageError(message: error.description, command: spec)
+    }
+    log("Sweeping \(file.name) (fingerprint \(file.fingerprint)) into \(out)…")
+    let summary: SweepSummary
+    do {
+      summary = try sweep.run(resume: parsed.has("--resume"), threads: threads) { log($0) }
+    } catch let error as SweepError {
+      throw UsageError(message: error.description, command: spec)
+    }
+    if summary.droppedPartialLine {
+      log("Dropped a truncated last line from an interrupted sweep; its run was trained again.")
+    }
+    print(
+      "\(out): \(summary.runs) runs (\(summary.written) written now, "
+        + "\(summary.alreadyPresent) already present)")
+  }
+}
