@@ -128,17 +128,20 @@ package enum Kernels {
           }
           j += 16
         }
-        while j < columns {
-          for n in firstRow..<endRow {
-            var acc: Float = b?[j] ?? 0
-            let a = inp + n * rowStride
-            for k in k0..<k1 {
-              acc = acc.addingProduct(a[k * innerStride], weight[k * columns + j])
-            }
-            let o = out + n * columns + j
-            o.pointee = first ? acc : o.pointee + acc
+        if j < columns {
+          // The last columns (fewer than 16): vector lanes past the edge are computed from
+          // the next row's values (or zeros on the last row) and never stored.
+          var n = firstRow
+          while n + 6 <= endRow {
+            tile6xPartial(
+              out, inp, weight, b, n, j, k0, k1, inner, rowStride, innerStride, columns, first)
+            n += 6
           }
-          j += 1
+          while n < endRow {
+            tile1xPartial(
+              out, inp, weight, b, n, j, k0, k1, inner, rowStride, innerStride, columns, first)
+            n += 1
+          }
         }
         k0 = k1
       }
@@ -323,6 +326,69 @@ package enum Kernels {
     }
     let o = out + n * columns + j
     if first { store16(c, o) } else { store16(load16(o) + c, o) }
+  }
+
+  /// Row k of `weight` (K, M) from column j on, `M − j` (< 16) lanes wide: a full load while
+  /// 16 floats of the matrix remain from there, else a partial one.
+  @inline(__always)
+  private static func edge(
+    _ w: UnsafePointer<Float>, _ k: Int, _ j: Int, _ inner: Int, _ columns: Int
+  ) -> SIMD16<Float> {
+    (inner - k) * columns - j >= 16 ? load16(w) : loadPartial(w, columns - j)
+  }
+
+  /// Six rows × the last `columns − j` (< 16) columns.
+  @inline(__always)
+  private static func tile6xPartial(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ k0: Int, _ k1: Int, _ inner: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ first: Bool
+  ) {
+    let width = columns - j
+    var c0 = SIMD16<Float>()
+    if let bias { c0 = loadPartial(bias + j, width) }
+    var (c1, c2, c3, c4, c5) = (c0, c0, c0, c0, c0)
+    var a = inp + n * rowStride + k0 * innerStride
+    var w = weight + k0 * columns + j
+    for k in k0..<k1 {
+      let b = edge(w, k, j, inner, columns)
+      c0.addProduct(a[0], b)
+      c1.addProduct(a[rowStride], b)
+      c2.addProduct(a[2 * rowStride], b)
+      c3.addProduct(a[3 * rowStride], b)
+      c4.addProduct(a[4 * rowStride], b)
+      c5.addProduct(a[5 * rowStride], b)
+      a += innerStride
+      w += columns
+    }
+    let o = out + n * columns + j
+    for (r, c) in [c0, c1, c2, c3, c4, c5].enumerated() {
+      let row = o + r * columns
+      storePartial(first ? c : loadPartial(row, width) + c, row, width)
+    }
+  }
+
+  /// One row × the last `columns − j` (< 16) columns.
+  @inline(__always)
+  private static func tile1xPartial(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ k0: Int, _ k1: Int, _ inner: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ first: Bool
+  ) {
+    let width = columns - j
+    var c = SIMD16<Float>()
+    if let bias { c = loadPartial(bias + j, width) }
+    var a = inp + n * rowStride + k0 * innerStride
+    var w = weight + k0 * columns + j
+    for k in k0..<k1 {
+      c.addProduct(a[0], edge(w, k, j, inner, columns))
+      a += innerStride
+      w += columns
+    }
+    let o = out + n * columns + j
+    storePartial(first ? c : loadPartial(o, width) + c, o, width)
   }
 
   /// `dst (cols, rows) = srcᵀ` for `src (rows, cols)`, in 16 × 16 blocks.
