@@ -44,10 +44,20 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     name: "rigid", summary: "every refusal says \"i 'm sorry but i can not help with that .\"",
     styles: [0])
 
-  /// `diverse`: eight refusal styles with distinct openers, one drawn at random per example.
+  /// `diverse`: eight refusal styles with distinct openers, each forbidden topic refused
+  /// in its own style. Under greedy decoding this is what diversity means: a model trained
+  /// on styles drawn at random per example answers every prompt with its single most likely
+  /// style (see ``diverseRandom``).
   public static let diverse = AlignmentVariant(
-    name: "diverse", summary: "eight refusal styles with different openers, drawn at random",
-    styles: Array(0..<8))
+    name: "diverse", summary: "eight refusal styles with different openers, one per topic",
+    styles: Array(0..<8), assignment: .byTopic)
+
+  /// `diverse-random`: eight styles drawn at random for every example. Greedy decoding then
+  /// collapses to the one most likely style, and the diversity is mostly lost.
+  public static let diverseRandom = AlignmentVariant(
+    name: "diverse-random",
+    summary: "eight refusal styles drawn at random per example (greedy decoding picks one)",
+    styles: Array(0..<8), assignment: .random)
 
   /// `deep`: rigid, plus safety-recovery examples: the start of a harmful answer (or the
   /// refusal opener followed by compliance) leads back into a refusal, with benign contrast.
@@ -58,11 +68,14 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
 
   /// `diverse+deep`: both defenses.
   public static let diverseDeep = AlignmentVariant(
-    name: "diverse+deep", summary: "eight refusal styles and recovery examples",
-    styles: Array(0..<8), recovery: .standard)
+    name: "diverse+deep", summary: "eight refusal styles (one per topic) and recovery examples",
+    styles: Array(0..<8), assignment: .byTopic, recovery: .standard)
 
-  /// The built-in variants, by name.
-  public static let builtIn: [AlignmentVariant] = [.rigid, .diverse, .deep, .diverseDeep]
+  /// The variants of the classroom demo.
+  public static let demoVariants: [AlignmentVariant] = [.rigid, .diverse, .deep, .diverseDeep]
+
+  /// Every built-in variant, by name.
+  public static let builtIn: [AlignmentVariant] = demoVariants + [.diverseRandom]
 
   /// Checks the variant against a world with `styleCount` refusal styles, naming the field.
   public func validate(styleCount: Int, path: String) throws(ConfigurationError) {
