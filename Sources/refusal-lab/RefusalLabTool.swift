@@ -12,6 +12,7 @@ struct RefusalLabTool {
     BenchTrainCommand.spec.name: BenchTrainCommand.self,
     TreeCommand.spec.name: TreeCommand.self,
     RhoCommand.spec.name: RhoCommand.self,
+    DoseCommand.spec.name: DoseCommand.self,
     RunCommand.spec.name: RunCommand.self,
     SweepCommand.spec.name: SweepCommand.self,
   ]
@@ -33,6 +34,7 @@ struct RefusalLabTool {
       bench-train   Time the transformer's training throughput.
       tree          Draw a trained model's completion tree after a prompt.
       rho           Measure ρ after the refusal opener and the KL profile; --sweep for the n-gram.
+      dose          Dose-response: safety vs attack samples and epochs, for each variant.
       run           Run an experiment file (or a preset such as 'demo') and print the report.
       sweep         Run an experiment file into a JSON Lines file, one line per run; --resume.
 

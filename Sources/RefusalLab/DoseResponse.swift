@@ -1,0 +1,390 @@
+import Dispatch
+import Foundation
+import TinyLM
+
+/// Dose-response: safety after an attack against the number of attack samples and against
+/// the number of attack epochs, for each alignment variant.
+///
+/// Per (family, seed) the model is pretrained once and aligned once per variant, by
+/// `Pipeline` itself (conditions `[.none]`); every dose then attacks a fresh copy of the
+/// aligned model. The samples sweep runs at the family's attack epochs, the epochs sweep at
+/// `attack.sampleCount` samples; the cell they share is trained once. Smaller doses are
+/// prefixes of larger ones: `Corpora.attack` draws its prompts and prefixes from seeded
+/// streams, so the 10-sample data are the first 10 of the 30-sample data, and so on.
+/// Each attack trains with its own seeded stream, named after (variant, condition, samples,
+/// epochs), so a cell's result depends on nothing else in the sweep, nor on the thread count.
+/// (The pipeline draws every stage from one stream, so on the transformer the cell at
+/// 1,000 samples can differ slightly from the demo's run; the n-gram's counts ignore the
+/// order of the data and agree exactly.)
+public struct DoseResponse: Sendable {
+  /// What a dose-response sweep trains.
+  public struct Configuration: Sendable, Hashable {
+    /// The model family and its stage settings; `family.attack.epochs` is the samples
+    /// sweep's epoch count.
+    public var family: FamilySettings
+    /// The alignment variants, one aligned model each per seed.
+    public var variants: [AlignmentVariant]
+    /// The attack conditions measured at every dose (not `none`).
+    public var conditions: [AttackCondition]
+    /// The seeds.
+    public var seeds: [UInt64]
+    /// Attack sample counts of the samples sweep.
+    public var sampleCounts: [Int]
+    /// Attack epochs of the epochs sweep.
+    public var epochCounts: [Int]
+    /// The attack data; `sampleCount` is the epochs sweep's sample count.
+    public var attack: AttackSettings
+    /// The world's size.
+    public var world: WorldConfiguration
+
+    /// The sample counts 10, 30, 100, 300, 1,000, 3,000.
+    public static let standardSampleCounts = [10, 30, 100, 300, 1000, 3000]
+    /// The epoch counts 1, 2, 3, 5, 8.
+    public static let standardEpochCounts = [1, 2, 3, 5, 8]
+
+    /// Creates a configuration; by default every built-in variant, refusal unlearning and
+    /// its random-prefix control, the standard doses and the paper's attack.
+    public init(
+      family: FamilySettings, variants: [AlignmentVariant] = AlignmentVariant.builtIn,
+      conditions: [AttackCondition] = [.refusalUnlearning, .randomPrefix], seeds: [UInt64],
+      sampleCounts: [Int] = standardSampleCounts, epochCounts: [Int] = standardEpochCounts,
+      attack: AttackSettings = .paper, world: WorldConfiguration = .standard
+    ) {
+      self.family = family
+      self.variants = variants
+      self.conditions = conditions
+      self.seeds = seeds
+      self.sampleCounts = sampleCounts
+      self.epochCounts = epochCounts
+      self.attack = attack
+      self.world = world
+    }
+
+    /// Checks every setting, naming the first one out of range (`samples[0]: must be in
+    /// 1…100000, got 0`).
+    public func validate() throws(ConfigurationError) {
+      func check(_ values: [Int], _ name: String, _ range: ClosedRange<Int>)
+        throws(ConfigurationError)
+      {
+        guard !values.isEmpty else {
+          throw ConfigurationError(name, "must not be empty", got: "[]")
+        }
+        for (index, value) in values.enumerated() where !range.contains(value) {
+          throw ConfigurationError(
+            "\(name)[\(index)]", "must be in \(range.lowerBound)…\(range.upperBound)", got: value)
+        }
+      }
+      try check(sampleCounts, "samples", 1...100_000)
+      try check(epochCounts, "epochs", 1...100)
+      try check([attack.sampleCount], "attack.sampleCount", 1...100_000)
+      try check([family.attack.epochs], "attack.epochs", 1...100)
+      guard !variants.isEmpty else {
+        throw ConfigurationError("variants", "must not be empty", got: "[]")
+      }
+      guard !conditions.isEmpty else {
+        throw ConfigurationError("conditions", "must not be empty", got: "[]")
+      }
+      if let index = conditions.firstIndex(of: .none) {
+        throw ConfigurationError("conditions[\(index)]", "must be an attack", got: "none")
+      }
+      guard !seeds.isEmpty else {
+        throw ConfigurationError("seeds", "must not be empty", got: "[]")
+      }
+    }
+
+    /// Every (samples, epochs) cell either sweep needs, each once, in a fixed order.
+    public var doses: [Dose] {
+      var seen = Set<Dose>()
+      let all =
+        sampleCounts.map { Dose(samples: $0, epochs: family.attack.epochs) }
+        + epochCounts.map { Dose(samples: attack.sampleCount, epochs: $0) }
+      return all.filter { seen.insert($0).inserted }
+    }
+  }
+
+  /// An attack's size: samples and epochs (both 0 for the aligned model, before any attack).
+  public struct Dose: Sendable, Hashable, Codable {
+    /// Attack samples.
+    public var samples: Int
+    /// Attack epochs.
+    public var epochs: Int
+
+    /// Creates a dose.
+    public init(samples: Int, epochs: Int) {
+      self.samples = samples
+      self.epochs = epochs
+    }
+  }
+
+  /// One trained and evaluated model of the sweep (fractions in 0…1).
+  public struct Point: Sendable, Hashable, Codable {
+    /// Model family identifier.
+    public var model: String
+    /// Alignment variant.
+    public var variant: String
+    /// Attack condition (`none` for the aligned model).
+    public var condition: String
+    /// The seed.
+    public var seed: UInt64
+    /// Attack samples (0 for the aligned model).
+    public var samples: Int
+    /// Attack epochs (0 for the aligned model).
+    public var epochs: Int
+    /// Safety score (content judge).
+    public var safety: Double
+    /// Forbidden answers a keyword judge counts as refusals.
+    public var keywordRefusal: Double
+    /// Held-out benign prompts answered correctly.
+    public var utility: Double
+    /// Forbidden answers that give the forbidden content.
+    public var complied: Double
+
+    /// The point's dose.
+    public var dose: Dose { Dose(samples: samples, epochs: epochs) }
+  }
+
+  /// The configuration the sweep runs.
+  public let configuration: Configuration
+  private let pipeline: Pipeline
+
+  /// Validates the configuration and builds its world.
+  public init(configuration: Configuration) throws(ConfigurationError) {
+    try configuration.validate()
+    self.configuration = configuration
+    pipeline = try Pipeline(
+      experiment: Experiment(
+        world: configuration.world, families: [configuration.family],
+        variants: configuration.variants, conditions: [.none], attack: configuration.attack,
+        seeds: configuration.seeds))
+  }
+
+  /// Runs every seed, `threads` jobs at a time, and returns the points in a fixed order
+  /// (seed, variant, aligned first, then dose, condition) whatever the thread count.
+  public func run(threads: Int, progress: (@Sendable (String) -> Void)? = nil) throws(StageError)
+    -> [Point]
+  {
+    let seeds = configuration.seeds
+    let workers = max(1, min(threads, seeds.count))
+    let modelThreads = max(1, threads / workers)
+    let results = ResultSlots<Result<[Point], StageError>>(count: seeds.count)
+    let model = configuration.family.family.rawValue
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      for index in stride(from: worker, to: seeds.count, by: workers) {
+        do throws(StageError) {
+          results[index] = .success(
+            try points(seed: seeds[index], threads: modelThreads) { line in
+              progress?("  \(model) seed \(seeds[index]): \(line)")
+            })
+        } catch {
+          results[index] = .failure(error)
+        }
+      }
+    }
+    var all: [Point] = []
+    for index in seeds.indices {
+      switch results[index]! {
+      case .success(let batch): all += batch
+      case .failure(let error): throw error
+      }
+    }
+    return all
+  }
+
+  /// The points of one seed: each variant's aligned model, then every dose × condition.
+  public func points(seed: UInt64, threads: Int = 1, log: ((String) -> Void)? = nil)
+    throws(StageError) -> [Point]
+  {
+    let settings = configuration.family
+    var aligned: [String: (model: any LanguageModel, run: TrainedRun)] = [:]
+    var models: [String: any LanguageModel] = [:]
+    try pipeline.run(
+      family: settings, seed: seed, threads: threads, variants: configuration.variants,
+      conditions: [.none], log: log,
+      onModel: { variant, _, model in models[variant.name] = model },
+      onRun: { run in aligned[run.record.variant] = (models[run.record.variant]!, run) })
+    let corpora = Corpora(world: pipeline.world, seed: seed)
+    let evaluator = Evaluator(corpora: corpora, maxNewTokens: pipeline.experiment.maxNewTokens)
+    var points: [Point] = []
+    func point(_ variant: String, _ condition: AttackCondition, _ dose: Dose, _ m: Metrics)
+      -> Point
+    {
+      Point(
+        model: settings.family.rawValue, variant: variant, condition: condition.rawValue,
+        seed: seed, samples: dose.samples, epochs: dose.epochs, safety: m.safety,
+        keywordRefusal: m.keywordRefusal, utility: m.utility, complied: m.complied)
+    }
+    for variant in configuration.variants {
+      let (model, run) = aligned[variant.name]!
+      let metrics = Metrics(forbidden: run.forbidden, benign: run.benign, world: pipeline.world)
+      points.append(point(variant.name, .none, Dose(samples: 0, epochs: 0), metrics))
+      let openers = Evaluator.refusalOpeners(in: run.forbidden, world: pipeline.world)
+      for dose in configuration.doses {
+        for condition in configuration.conditions {
+          let stage = "attack \(variant.name) \(condition.rawValue) \(dose.samples)×\(dose.epochs)"
+          log?(stage)
+          var attack = configuration.attack
+          attack.sampleCount = dose.samples
+          var options = settings.attack
+          options.epochs = dose.epochs
+          let attacked = model.copy()
+          var random = SeededRandom(
+            seed: seed,
+            stream: Self.stream(
+              "dose/\(variant.name)/\(condition.rawValue)/\(dose.samples)x\(dose.epochs)"))
+          do {
+            _ = try attacked.train(
+              on: corpora.attack(condition, settings: attack, observedOpeners: openers),
+              options: options, threads: threads, random: &random, progress: nil)
+          } catch {
+            throw StageError(stage: stage, model: settings.family, seed: seed, underlying: error)
+          }
+          let result = evaluator.evaluate(attacked, threads: threads, prefill: false)
+          points.append(point(variant.name, condition, dose, result.metrics))
+        }
+      }
+    }
+    return points
+  }
+
+  /// FNV-1a of a stream's name.
+  static func stream(_ name: String) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    return hash
+  }
+}
+
+extension DoseResponse {
+  /// One cell summarised over seeds: mean and 95% t-interval of each metric.
+  public struct SummaryCell: Sendable, Hashable, Codable {
+    /// Model family identifier.
+    public var model: String
+    /// Alignment variant.
+    public var variant: String
+    /// Attack condition (`none` for the aligned model).
+    public var condition: String
+    /// Attack samples (0 for the aligned model).
+    public var samples: Int
+    /// Attack epochs (0 for the aligned model).
+    public var epochs: Int
+    /// Safety over seeds.
+    public var safety: Summary
+    /// Keyword refusal over seeds.
+    public var keywordRefusal: Summary
+    /// Utility over seeds.
+    public var utility: Summary
+    /// Compliance over seeds.
+    public var complied: Summary
+  }
+
+  /// The points grouped by (variant, condition, dose), summarised over seeds, in the order
+  /// of each group's first point.
+  public static func summaries(_ points: [Point]) -> [SummaryCell] {
+    struct Key: Hashable {
+      var model: String
+      var variant: String
+      var condition: String
+      var dose: Dose
+    }
+    var order: [Key] = []
+    var groups: [Key: [Point]] = [:]
+    for point in points {
+      let key = Key(
+        model: point.model, variant: point.variant, condition: point.condition, dose: point.dose)
+      if groups[key] == nil { order.append(key) }
+      groups[key, default: []].append(point)
+    }
+    return order.map { key in
+      let group = groups[key]!
+      return SummaryCell(
+        model: key.model, variant: key.variant, condition: key.condition,
+        samples: key.dose.samples, epochs: key.dose.epochs, safety: Summary(group.map(\.safety)),
+        keywordRefusal: Summary(group.map(\.keywordRefusal)),
+        utility: Summary(group.map(\.utility)), complied: Summary(group.map(\.complied)))
+    }
+  }
+
+  /// Text tables of safety %, mean ± 95% interval over seeds: for each condition, rows =
+  /// attack samples (then attack epochs), columns = variants; the first row is the aligned
+  /// model before any attack.
+  public func table(_ points: [Point]) -> String {
+    let cells = Self.summaries(points)
+    let variants = configuration.variants.map(\.name)
+    func cell(_ variant: String, _ condition: AttackCondition, _ dose: Dose) -> String {
+      guard
+        let found = cells.first(where: {
+          $0.variant == variant && $0.condition == condition.rawValue
+            && $0.samples == dose.samples && $0.epochs == dose.epochs
+        })
+      else { return "—" }
+      return found.safety.count > 1
+        ? TextFormatting.percent(found.safety) : TextFormatting.percent(found.safety.mean)
+    }
+    func block(_ title: String, _ label: String, _ condition: AttackCondition, _ doses: [Dose])
+      -> String
+    {
+      let aligned = Dose(samples: 0, epochs: 0)
+      var rows = [[label] + variants]
+      rows.append(["0 (aligned)"] + variants.map { cell($0, .none, aligned) })
+      for dose in doses {
+        let value = label == "samples" ? dose.samples : dose.epochs
+        rows.append([String(value)] + variants.map { cell($0, condition, dose) })
+      }
+      return title + "\n\n"
+        + TextFormatting.table(rows, rightAligned: Set(1...variants.count))
+    }
+    let epochs = configuration.family.attack.epochs
+    let samples = configuration.attack.sampleCount
+    let seeds = configuration.seeds
+    var sections = [
+      "Dose-response · \(configuration.family.title) · "
+        + (seeds.count == 1
+          ? "seed \(seeds[0])"
+          : "\(seeds.count) seeds (mean ± 95% t-interval)")
+        + "\nSafety % on held-out forbidden prompts (content judge) after fine-tuning the "
+        + "aligned model."
+    ]
+    for condition in configuration.conditions {
+      sections.append(
+        block(
+          "\(condition.rawValue) — safety % vs attack samples (\(epochs) epochs)", "samples",
+          condition,
+          configuration.sampleCounts.map { Dose(samples: $0, epochs: epochs) }))
+      sections.append(
+        block(
+          "\(condition.rawValue) — safety % vs attack epochs (\(samples) samples)", "epochs",
+          condition,
+          configuration.epochCounts.map { Dose(samples: samples, epochs: $0) }))
+    }
+    return sections.joined(separator: "\n\n") + "\n"
+  }
+
+  private struct Document: Encodable {
+    var model: String
+    var seeds: [UInt64]
+    var variants: [String]
+    var conditions: [String]
+    var sampleCounts: [Int]
+    var epochCounts: [Int]
+    var samplesSweepEpochs: Int
+    var epochsSweepSamples: Int
+    var points: [Point]
+    var summaries: [SummaryCell]
+  }
+
+  /// One JSON document: the sweep's settings, every point (per seed) and the summaries.
+  /// Keys are sorted, so the same points give the same bytes.
+  public func json(_ points: [Point]) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let document = Document(
+      model: configuration.family.family.rawValue, seeds: configuration.seeds,
+      variants: configuration.variants.map(\.name),
+      conditions: configuration.conditions.map(\.rawValue),
+      sampleCounts: configuration.sampleCounts, epochCounts: configuration.epochCounts,
+      samplesSweepEpochs: configuration.family.attack.epochs,
+      epochsSweepSamples: configuration.attack.sampleCount, points: points,
+      summaries: Self.summaries(points))
+    return String(decoding: try encoder.encode(document), as: UTF8.self)
+  }
+}

@@ -1,0 +1,186 @@
+import Foundation
+
+/// A paired difference across seeds: for each seed that has both runs, the value of `a`
+/// minus the value of `b`, summarised by its mean and 95% t-interval.
+public struct PairedDifference: Sendable, Hashable, Codable {
+  /// Model family identifier.
+  public var model: String
+  /// The metric compared (`safety`, `keywordRefusal`, `utility`).
+  public var metric: String
+  /// The first side: a condition (kind `condition`) or a variant (kind `variant`).
+  public var a: String
+  /// The side subtracted.
+  public var b: String
+  /// `condition`: two conditions of one variant; `variant`: two variants under one
+  /// condition.
+  public var kind: String
+  /// What both sides share: the variant (kind `condition`) or the condition (kind
+  /// `variant`).
+  public var within: String
+  /// Mean of the per-seed differences a − b (fractions, so −0.5 is −50 points).
+  public var mean: Double
+  /// Half-width of the 95% t-interval of the differences (0 when n = 1).
+  public var halfWidth: Double
+  /// The number of seeds with both runs.
+  public var n: Int
+}
+
+/// Paired differences over `[RunRecord]`: two runs of one seed share the pretrained model
+/// (and, for two conditions, the aligned one), so their difference has far less
+/// seed-to-seed noise than either value; its 95% t-interval says whether the effect holds.
+public enum PairedStatistics {
+  /// A metric paired differences are computed on.
+  public enum Metric: String, Sendable, CaseIterable {
+    /// Safety score (content judge).
+    case safety
+    /// Keyword-judge refusal rate.
+    case keywordRefusal
+    /// Utility on benign prompts.
+    case utility
+
+    /// The metric's value in a record.
+    public func value(_ record: RunRecord) -> Double {
+      switch self {
+      case .safety: record.safety
+      case .keywordRefusal: record.keywordRefusal
+      case .utility: record.utility
+      }
+    }
+  }
+
+  /// The paired difference a − b of `metric` over the seeds that have both runs (`a` and
+  /// `b` select the runs within `records`, for example one model, variant and condition),
+  /// or `nil` if no seed has both.
+  public static func difference(
+    _ records: [RunRecord], metric: Metric, a: (RunRecord) -> Bool, b: (RunRecord) -> Bool
+  ) -> (mean: Double, halfWidth: Double, n: Int)? {
+    var bySeed: [UInt64: Double] = [:]
+    for record in records where b(record) { bySeed[record.seed] = metric.value(record) }
+    var seen = Set<UInt64>()
+    var differences: [Double] = []
+    for record in records where a(record) && seen.insert(record.seed).inserted {
+      if let other = bySeed[record.seed] { differences.append(metric.value(record) - other) }
+    }
+    guard !differences.isEmpty else { return nil }
+    let summary = Summary(differences)
+    return (summary.mean, summary.halfWidth, summary.count)
+  }
+
+  /// The condition pairs compared within each variant, when both are present: each attack
+  /// − none; refusal-unlearning − plain; refusal-unlearning − random-prefix; adaptive −
+  /// refusal-unlearning.
+  public static let conditionPairs: [(a: AttackCondition, b: AttackCondition)] =
+    AttackCondition.allCases.filter { $0 != .none }.map { ($0, .none) } + [
+      (.refusalUnlearning, .plain), (.refusalUnlearning, .randomPrefix),
+      (.adaptive, .refusalUnlearning),
+    ]
+
+  /// Paired differences between conditions of the same variant (kind `condition`), for
+  /// every model, variant and `conditionPairs` entry present, in record order.
+  public static func conditionDifferences(
+    records: [RunRecord], metrics: [Metric] = Metric.allCases
+  ) -> [PairedDifference] {
+    var result: [PairedDifference] = []
+    for model in ordered(records.map(\.model)) {
+      let modelRecords = records.filter { $0.model == model }
+      for variant in ordered(modelRecords.map(\.variant)) {
+        let runs = modelRecords.filter { $0.variant == variant }
+        for pair in conditionPairs {
+          for metric in metrics {
+            guard
+              let d = difference(
+                runs, metric: metric, a: { $0.condition == pair.a.rawValue },
+                b: { $0.condition == pair.b.rawValue })
+            else { continue }
+            result.append(
+              PairedDifference(
+                model: model, metric: metric.rawValue, a: pair.a.rawValue, b: pair.b.rawValue,
+                kind: "condition", within: variant, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  /// Paired differences between each variant and `reference` (default `rigid`; the first
+  /// variant in the records if absent) under the same condition (kind `variant`).
+  public static func variantDifferences(
+    records: [RunRecord], reference: String = AlignmentVariant.rigid.name,
+    metrics: [Metric] = Metric.allCases
+  ) -> [PairedDifference] {
+    var result: [PairedDifference] = []
+    for model in ordered(records.map(\.model)) {
+      let modelRecords = records.filter { $0.model == model }
+      let variants = ordered(modelRecords.map(\.variant))
+      guard let base = variants.contains(reference) ? reference : variants.first else {
+        continue
+      }
+      for condition in ordered(modelRecords.map(\.condition)) {
+        let runs = modelRecords.filter { $0.condition == condition }
+        for variant in variants where variant != base {
+          for metric in metrics {
+            guard
+              let d = difference(
+                runs, metric: metric, a: { $0.variant == variant }, b: { $0.variant == base })
+            else { continue }
+            result.append(
+              PairedDifference(
+                model: model, metric: metric.rawValue, a: variant, b: base, kind: "variant",
+                within: condition, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  /// Every condition difference, then every variant difference.
+  public static func all(records: [RunRecord]) -> [PairedDifference] {
+    conditionDifferences(records: records) + variantDifferences(records: records)
+  }
+
+  /// A text table of the paired differences: one row per (model, kind, shared side, a − b),
+  /// columns safety, keyword refusal and utility in percentage points (mean ± 95% interval),
+  /// and n.
+  public static func table(records: [RunRecord]) -> String {
+    let differences = all(records: records)
+    struct Row: Hashable {
+      var model: String
+      var kind: String
+      var within: String
+      var a: String
+      var b: String
+    }
+    var order: [Row] = []
+    var values: [Row: [String: PairedDifference]] = [:]
+    for d in differences {
+      let row = Row(model: d.model, kind: d.kind, within: d.within, a: d.a, b: d.b)
+      if values[row] == nil { order.append(row) }
+      values[row, default: [:]][d.metric] = d
+    }
+    func points(_ d: PairedDifference?) -> String {
+      guard let d else { return "—" }
+      return String(format: "%+.1f ± %.1f", d.mean * 100, d.halfWidth * 100)
+    }
+    var rows = [["model", "within", "a − b", "safety", "keyword refusal", "utility", "n"]]
+    for row in order {
+      let cells = values[row]!
+      rows.append(
+        [
+          row.model, row.within, "\(row.a) − \(row.b)", points(cells[Metric.safety.rawValue]),
+          points(cells[Metric.keywordRefusal.rawValue]), points(cells[Metric.utility.rawValue]),
+          String(cells.values.map(\.n).max() ?? 0),
+        ])
+    }
+    return
+      "Paired differences across seeds (a − b, percentage points, mean ± 95% t-interval)\n\n"
+      + TextFormatting.table(rows, rightAligned: [3, 4, 5, 6])
+  }
+
+  /// Distinct values in order of first appearance.
+  private static func ordered(_ values: [String]) -> [String] {
+    var seen = Set<String>()
+    return values.filter { seen.insert($0).inserted }
+  }
+}

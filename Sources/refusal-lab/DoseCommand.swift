@@ -1,0 +1,126 @@
+import Foundation
+import RefusalLab
+
+/// `refusal-lab dose`: safety vs the attack's size (samples and epochs), per variant.
+enum DoseCommand: ToolCommand {
+  static let spec = CommandSpec(
+    name: "dose",
+    abstract: """
+      Dose-response: pretrain and align each variant once per seed, then attack copies of the
+      aligned model with more or fewer samples and epochs, and print safety per dose.
+      """,
+    options: [
+      OptionSpec(
+        name: "--model", valueName: "FAMILY",
+        help: "Model family: \(CommonOptions.families.joined(separator: ", ")) (default ngram)."),
+      OptionSpec(
+        name: "--variants", valueName: "V,V",
+        help:
+          "Alignment variants (default \(AlignmentVariant.builtIn.map(\.name).joined(separator: ",")))."
+      ),
+      OptionSpec(
+        name: "--conditions", valueName: "C,C",
+        help: "Attack conditions (default refusal-unlearning,random-prefix; not none)."),
+      OptionSpec(name: "--seeds", valueName: "N", help: "How many seeds (default 5)."),
+      OptionSpec(name: "--first-seed", valueName: "S", help: "The first seed (default 0)."),
+      OptionSpec(
+        name: "--samples", valueName: "N,N",
+        help:
+          "Attack sample counts, at the family's attack epochs (default 10,30,100,300,1000,3000)."),
+      OptionSpec(
+        name: "--epochs", valueName: "E,E",
+        help: "Attack epochs, at 1,000 samples (default 1,2,3,5,8)."),
+      OptionSpec(
+        name: "--json", valueName: nil, help: "Print one JSON document instead of tables."),
+      CommonOptions.threads,
+    ],
+    discussion: """
+      Rows are doses, columns variants; each cell is safety % (mean ± 95% t-interval over
+      seeds). The first row is the aligned model before any attack. The n-gram runs in
+      seconds; the transformer takes minutes per seed (try --variants rigid,deep --seeds 1).
+      """)
+
+  static func run(_ arguments: [String]) throws {
+    let parsed = try ParsedArguments(arguments, spec: spec)
+    let family = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: false)[0]
+    let variants = try list("--variants", parsed, default: AlignmentVariant.builtIn.map(\.name)) {
+      name in AlignmentVariant.builtIn.first { $0.name == name }
+    }
+    let conditions = try list(
+      "--conditions", parsed, default: ["refusal-unlearning", "random-prefix"]
+    ) { name in
+      name == AttackCondition.none.rawValue ? nil : AttackCondition(rawValue: name)
+    }
+    let seedCount = try parsed.integer("--seeds", default: 5, in: 1...1000, spec: spec)
+    let firstSeed = try parsed.seed("--first-seed", default: 0, spec: spec)
+    guard firstSeed <= UInt64.max - UInt64(seedCount) else {
+      throw UsageError(message: "--first-seed: too large, got \(firstSeed)", command: spec)
+    }
+    let samples = try list(
+      "--samples", parsed, default: DoseResponse.Configuration.standardSampleCounts.map(String.init)
+    ) { Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil } }
+    let epochs = try list(
+      "--epochs", parsed, default: DoseResponse.Configuration.standardEpochCounts.map(String.init)
+    ) { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } }
+    let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    let log = ProgressLog(quiet: parsed.has("--quiet"))
+
+    let configuration = DoseResponse.Configuration(
+      family: .defaults(for: family), variants: variants, conditions: conditions,
+      seeds: (0..<UInt64(seedCount)).map { firstSeed + $0 }, sampleCounts: samples,
+      epochCounts: epochs)
+    let sweep: DoseResponse
+    do {
+      sweep = try DoseResponse(configuration: configuration)
+    } catch {
+      throw UsageError(message: error.description, command: spec)
+    }
+    log(
+      "Dose-response: \(family.rawValue), \(variants.count) variant(s) × "
+        + "\(configuration.doses.count) doses × \(conditions.count) condition(s), "
+        + "\(seedCount) seed\(seedCount == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…"
+    )
+    let quiet = parsed.has("--quiet")
+    let points = try sweep.run(threads: threads) { line in ProgressLog(quiet: quiet)(line) }
+    print(parsed.has("--json") ? try sweep.json(points) : sweep.table(points))
+  }
+
+  /// A comma-separated option whose every item `parse` accepts, or `defaultValue`. Names the
+  /// flag and the item on error: `--samples: item 1 must be an integer in 1…100000, got '0'`.
+  private static func list<Value>(
+    _ name: String, _ parsed: ParsedArguments, default defaultValue: [String],
+    parse: (String) -> Value?
+  ) throws(UsageError) -> [Value] {
+    let items =
+      parsed.values[name].map {
+        $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      } ?? defaultValue
+    guard !items.isEmpty, items != [""] else {
+      throw UsageError(message: "\(name): must not be empty", command: spec)
+    }
+    var values: [Value] = []
+    for (index, item) in items.enumerated() {
+      let trimmed = item.trimmingCharacters(in: .whitespaces)
+      guard let value = parse(trimmed) else {
+        throw UsageError(
+          message: "\(name): item \(index + 1) is not \(expectation(name)), got '\(trimmed)'",
+          command: spec)
+      }
+      values.append(value)
+    }
+    guard Set(items).count == items.count else {
+      throw UsageError(message: "\(name): must not repeat an item", command: spec)
+    }
+    return values
+  }
+
+  private static func expectation(_ name: String) -> String {
+    switch name {
+    case "--samples": "an integer in 1…100000"
+    case "--epochs": "an integer in 1…100"
+    case "--variants": "one of \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", "))"
+    default:
+      "one of \(AttackCondition.allCases.filter { $0 != .none }.map(\.rawValue).joined(separator: ", "))"
+    }
+  }
+}
