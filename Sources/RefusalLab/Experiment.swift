@@ -36,7 +36,7 @@ public struct Experiment: Sendable, Hashable {
     self.temperature = temperature
   }
 
-  /// The classroom demo: the `demo` preset (every built-in variant and condition), on
+  /// The classroom demo: the `demo` preset (the demo variants, every condition), on
   /// `families`, over `seeds`.
   public static func demo(families: [ModelFamily], seeds: [UInt64]) -> Experiment {
     var experiment: Experiment

@@ -23,8 +23,8 @@ struct ExperimentFileTests {
 
   static let codeDemo = Experiment(
     families: ModelFamily.allCases.map(FamilySettings.defaults(for:)),
-    variants: AlignmentVariant.builtIn, conditions: AttackCondition.allCases, attack: .paper,
-    seeds: [0, 1, 2, 3, 4])
+    variants: AlignmentVariant.demoVariants,
+    conditions: AttackCondition.allCases, attack: .paper, seeds: [0, 1, 2, 3, 4])
 
   // MARK: Presets
 
@@ -69,7 +69,7 @@ struct ExperimentFileTests {
     let demo = Experiment.demo(families: [.ngram], seeds: [7, 9])
     #expect(demo.families == [.ngramDefault])
     #expect(demo.seeds == [7, 9])
-    #expect(demo.variants == AlignmentVariant.builtIn)
+    #expect(demo.variants == AlignmentVariant.demoVariants)
   }
 
   @Test("An empty object is the demo; an unknown preset is named")
@@ -131,134 +131,136 @@ struct ExperimentFileTests {
 
   // MARK: Validation
 
-  @Test(
-    "Malformed files get one message naming the field",
-    arguments: [
-      ("", "(file): not valid JSON: the file is empty"),
-      ("{\n  \"seeds\": [1,\n  2,, 3]}", "line 3, column 5: not valid JSON: unexpected \", 3]}\""),
-      (
-        "{\"seeds\": [1, 2",
-        "line 1, column 16: not valid JSON: the file ends in the middle of a value"
-      ),
-      ("[1, 2]", "(file): expected an object, got an array"),
-      (
-        "{\"sedes\": [1]}",
-        "sedes: unknown key (known: name, description, world, families, variants, attack, "
-          + "decoding, seeds, diagnostics)"
-      ),
-      (
-        "{\"variants\": [{\"name\": \"v\", \"stlyes\": [1]}]}",
-        "variants[0].stlyes: unknown key (known: name, base, summary, styles, styleWeights, "
-          + "assignment, refusalCopies, recovery)"
-      ),
-      (
-        "{\"seeds\": \"five\"}",
-        "seeds: expected an array of non-negative integers or {\"first\", \"count\"}, got \"five\""
-      ),
-      ("{\"seeds\": [1, -2]}", "seeds[1]: must be an integer in 0…18446744073709551615, got -2"),
-      ("{\"seeds\": [1, 1]}", "seeds[1]: seed 1 is listed twice"),
-      ("{\"seeds\": []}", "seeds: must not be empty, got []"),
-      ("{\"seeds\": {\"first\": 3}}", "seeds.count: missing (required)"),
-      (
-        "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"epochs\": 0}}]}",
-        "families[0].attack.epochs: must be in 1…1000, got 0"
-      ),
-      (
-        "{\"families\": [\"ngram\", {\"family\": \"transformer\", \"align\": {\"epochs\": true}}]}",
-        "families[1].align.epochs: expected an integer, got true"
-      ),
-      (
-        "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"epochs\": 2.5}}]}",
-        "families[0].attack.epochs: must be an integer, got 2.5"
-      ),
-      (
-        "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"learningRate\": 1e999}}]}",
-        "line 1, column 62: 1e999 is not a finite number"
-      ),
-      (
-        "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"learningRate\": -1}}]}",
-        "families[0].attack.learningRate: must be > 0, got -1"
-      ),
-      (
-        "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"optimizer\": \"adam\"}}]}",
-        "families[0].attack.optimizer: unknown optimizer \"adam\" (known: adamw, sgd)"
-      ),
-      (
-        "{\"families\": [{\"family\": \"ngram\", \"transformer\": {\"layers\": 1}}]}",
-        "families[0].transformer: only applies to the transformer family"
-      ),
-      (
-        "{\"families\": [{\"family\": \"transformer\", \"transformer\": {\"heads\": 3}}]}",
-        "families[0].transformer.heads: embedding (64) must be a multiple of heads (3)"
-      ),
-      (
-        "{\"families\": [\"gpt\"]}",
-        "families[0]: unknown family \"gpt\" (known: ngram, transformer)"
-      ),
-      (
-        "{\"families\": [\"ngram\", \"ngram\"]}",
-        "families[1]: ngram is listed twice (runs are identified by family)"
-      ),
-      ("{\"families\": [{\"ngram\": {}}]}", "families[0].family: missing (required)"),
-      (
-        "{\"variants\": [\"rigid\", \"shallow\"]}",
-        "variants[1]: unknown variant \"shallow\" (known: rigid, diverse, deep, diverse+deep)"
-      ),
-      (
-        "{\"variants\": [\"rigid\", {\"name\": \"rigid\", \"refusalCopies\": 2}]}",
-        "variants[1].name: \"rigid\" is a built-in variant; give a changed one another name"
-      ),
-      (
-        "{\"variants\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}",
-        "variants[1]: duplicate variant name \"a\""
-      ),
-      (
-        "{\"variants\": [{\"name\": \"a\", \"styles\": [0, 8]}]}",
-        "variants[0].styles[1]: must be in 0…7, got 8"
-      ),
-      (
-        "{\"variants\": [{\"name\": \"a\", \"styles\": [0, 1], \"styleWeights\": [1]}]}",
-        "variants[0].styleWeights: must have one weight per style (2), got 1 weight"
-      ),
-      (
-        "{\"variants\": [{\"name\": \"a\", \"recovery\": {\"fraction\": 5}}]}",
-        "variants[0].recovery.fraction: must be in 0…4, got 5"
-      ),
-      (
-        "{\"variants\": [{\"name\": \"a\", \"recovery\": {\"afterHarmfulStart\": false, "
-          + "\"afterRefusalOpener\": false}}]}",
-        "variants[0].recovery: needs afterHarmfulStart or afterRefusalOpener, got neither"
-      ),
-      (
-        "{\"variants\": [{\"name\": \"a\", \"assignment\": \"round-robin\"}]}",
-        "variants[0].assignment: unknown style assignment \"round-robin\" (known: random, by-topic)"
-      ),
-      ("{\"variants\": []}", "variants: must not be empty, got []"),
-      (
-        "{\"attack\": {\"conditions\": [\"none\", \"jailbreak\"]}}",
-        "attack.conditions[1]: unknown condition \"jailbreak\" (known: none, plain, "
-          + "random-prefix, refusal-unlearning, adaptive)"
-      ),
-      ("{\"attack\": {\"sampleCount\": 0}}", "attack.sampleCount: must be in 1…100000, got 0"),
-      (
-        "{\"decoding\": {\"temperature\": 0.5}}",
-        "decoding.temperature: only applies when mode is \"sampled\""
-      ),
-      (
-        "{\"decoding\": {\"mode\": \"sampled\", \"temperature\": 0}}",
-        "decoding.temperature: must be in (0, 100], got 0"
-      ),
-      ("{\"world\": {\"benignTopics\": 81}}", "world.benignTopics: must be in 1…80, got 81"),
-      (
-        "{\"world\": {\"neutralOpenerFraction\": \"half\"}}",
-        "world.neutralOpenerFraction: expected a number, got \"half\""
-      ),
-      (
-        "{\"diagnostics\": [\"prefill\", \"xray\"]}",
-        "diagnostics[1]: unknown diagnostic \"xray\" (known: prefill, kl, tree, rho, dose)"
-      ),
-      ("{\"name\": 3}", "name: expected a string, got 3"),
-    ])
+  /// Malformed files and their exact messages.
+  static let malformedCases: [(String, String)] = [
+    ("", "(file): not valid JSON: the file is empty"),
+    ("{\n  \"seeds\": [1,\n  2,, 3]}", "line 3, column 5: not valid JSON: unexpected \", 3]}\""),
+    (
+      "{\"seeds\": [1, 2",
+      "line 1, column 16: not valid JSON: the file ends in the middle of a value"
+    ),
+    ("[1, 2]", "(file): expected an object, got an array"),
+    (
+      "{\"sedes\": [1]}",
+      "sedes: unknown key (known: name, description, world, families, variants, attack, "
+        + "decoding, seeds, diagnostics)"
+    ),
+    (
+      "{\"variants\": [{\"name\": \"v\", \"stlyes\": [1]}]}",
+      "variants[0].stlyes: unknown key (known: name, base, summary, styles, styleWeights, "
+        + "assignment, refusalCopies, recovery)"
+    ),
+    (
+      "{\"seeds\": \"five\"}",
+      "seeds: expected an array of non-negative integers or {\"first\", \"count\"}, got \"five\""
+    ),
+    ("{\"seeds\": [1, -2]}", "seeds[1]: must be an integer in 0…18446744073709551615, got -2"),
+    ("{\"seeds\": [1, 1]}", "seeds[1]: seed 1 is listed twice"),
+    ("{\"seeds\": []}", "seeds: must not be empty, got []"),
+    ("{\"seeds\": {\"first\": 3}}", "seeds.count: missing (required)"),
+    (
+      "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"epochs\": 0}}]}",
+      "families[0].attack.epochs: must be in 1…1000, got 0"
+    ),
+    (
+      "{\"families\": [\"ngram\", {\"family\": \"transformer\", \"align\": {\"epochs\": true}}]}",
+      "families[1].align.epochs: expected an integer, got true"
+    ),
+    (
+      "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"epochs\": 2.5}}]}",
+      "families[0].attack.epochs: must be an integer, got 2.5"
+    ),
+    (
+      "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"learningRate\": 1e999}}]}",
+      "line 1, column 62: 1e999 is not a finite number"
+    ),
+    (
+      "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"learningRate\": -1}}]}",
+      "families[0].attack.learningRate: must be > 0, got -1"
+    ),
+    (
+      "{\"families\": [{\"family\": \"ngram\", \"attack\": {\"optimizer\": \"adam\"}}]}",
+      "families[0].attack.optimizer: unknown optimizer \"adam\" (known: adamw, sgd)"
+    ),
+    (
+      "{\"families\": [{\"family\": \"ngram\", \"transformer\": {\"layers\": 1}}]}",
+      "families[0].transformer: only applies to the transformer family"
+    ),
+    (
+      "{\"families\": [{\"family\": \"transformer\", \"transformer\": {\"heads\": 3}}]}",
+      "families[0].transformer.heads: embedding (64) must be a multiple of heads (3)"
+    ),
+    (
+      "{\"families\": [\"gpt\"]}",
+      "families[0]: unknown family \"gpt\" (known: ngram, transformer)"
+    ),
+    (
+      "{\"families\": [\"ngram\", \"ngram\"]}",
+      "families[1]: ngram is listed twice (runs are identified by family)"
+    ),
+    ("{\"families\": [{\"ngram\": {}}]}", "families[0].family: missing (required)"),
+    (
+      "{\"variants\": [\"rigid\", \"shallow\"]}",
+      "variants[1]: unknown variant \"shallow\" (known: "
+        + AlignmentVariant.builtIn.map(\.name).joined(separator: ", ") + ")"
+    ),
+    (
+      "{\"variants\": [\"rigid\", {\"name\": \"rigid\", \"refusalCopies\": 2}]}",
+      "variants[1].name: \"rigid\" is a built-in variant; give a changed one another name"
+    ),
+    (
+      "{\"variants\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}",
+      "variants[1]: duplicate variant name \"a\""
+    ),
+    (
+      "{\"variants\": [{\"name\": \"a\", \"styles\": [0, 8]}]}",
+      "variants[0].styles[1]: must be in 0…7, got 8"
+    ),
+    (
+      "{\"variants\": [{\"name\": \"a\", \"styles\": [0, 1], \"styleWeights\": [1]}]}",
+      "variants[0].styleWeights: must have one weight per style (2), got 1 weight"
+    ),
+    (
+      "{\"variants\": [{\"name\": \"a\", \"recovery\": {\"fraction\": 5}}]}",
+      "variants[0].recovery.fraction: must be in 0…4, got 5"
+    ),
+    (
+      "{\"variants\": [{\"name\": \"a\", \"recovery\": {\"afterHarmfulStart\": false, "
+        + "\"afterRefusalOpener\": false}}]}",
+      "variants[0].recovery: needs afterHarmfulStart or afterRefusalOpener, got neither"
+    ),
+    (
+      "{\"variants\": [{\"name\": \"a\", \"assignment\": \"round-robin\"}]}",
+      "variants[0].assignment: unknown style assignment \"round-robin\" (known: random, by-topic)"
+    ),
+    ("{\"variants\": []}", "variants: must not be empty, got []"),
+    (
+      "{\"attack\": {\"conditions\": [\"none\", \"jailbreak\"]}}",
+      "attack.conditions[1]: unknown condition \"jailbreak\" (known: none, plain, "
+        + "random-prefix, refusal-unlearning, adaptive)"
+    ),
+    ("{\"attack\": {\"sampleCount\": 0}}", "attack.sampleCount: must be in 1…100000, got 0"),
+    (
+      "{\"decoding\": {\"temperature\": 0.5}}",
+      "decoding.temperature: only applies when mode is \"sampled\""
+    ),
+    (
+      "{\"decoding\": {\"mode\": \"sampled\", \"temperature\": 0}}",
+      "decoding.temperature: must be in (0, 100], got 0"
+    ),
+    ("{\"world\": {\"benignTopics\": 81}}", "world.benignTopics: must be in 1…80, got 81"),
+    (
+      "{\"world\": {\"neutralOpenerFraction\": \"half\"}}",
+      "world.neutralOpenerFraction: expected a number, got \"half\""
+    ),
+    (
+      "{\"diagnostics\": [\"prefill\", \"xray\"]}",
+      "diagnostics[1]: unknown diagnostic \"xray\" (known: prefill, kl, tree, rho, dose)"
+    ),
+    ("{\"name\": 3}", "name: expected a string, got 3"),
+  ]
+
+  @Test("Malformed files get one message naming the field", arguments: malformedCases)
   func malformed(text: String, expected: String) {
     #expect(Self.message(text) == expected)
   }

@@ -11,7 +11,7 @@ enum ExperimentDecoder {
     var file = ExperimentFile(
       experiment: Experiment(
         families: ModelFamily.allCases.map(FamilySettings.defaults(for:)),
-        variants: AlignmentVariant.builtIn, seeds: defaultSeeds))
+        variants: AlignmentVariant.demoVariants, seeds: defaultSeeds))
     if let name = object["name"] {
       file.name = try name.string()
       guard !file.name.isEmpty, !file.name.contains(where: \.isNewline) else {

@@ -1,24 +1,24 @@
 import Foundation
 
 /// Identifies one run of an experiment: model family, variant, condition and seed.
-public struct RunKey: Sendable, Hashable {
+struct RunKey: Sendable, Hashable {
   /// Model family identifier.
-  public var model: String
+  var model: String
   /// Alignment variant name.
-  public var variant: String
+  var variant: String
   /// Attack condition identifier.
-  public var condition: String
+  var condition: String
   /// The seed.
-  public var seed: UInt64
+  var seed: UInt64
 
   /// The key of a record.
-  public init(_ record: RunRecord) {
+  init(_ record: RunRecord) {
     self.init(
       model: record.model, variant: record.variant, condition: record.condition, seed: record.seed)
   }
 
   /// A key from its parts.
-  public init(model: String, variant: String, condition: String, seed: UInt64) {
+  init(model: String, variant: String, condition: String, seed: UInt64) {
     self.model = model
     self.variant = variant
     self.condition = condition
