@@ -458,13 +458,17 @@ package enum TransformerLayers {
 
   /// Replaces `logits (V)` by log-probabilities (log-softmax).
   package static func logSoftmax(_ logits: UnsafeMutablePointer<Float>, count: Int) {
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
-    defer { scratch.deallocate() }
-    scratch.update(from: logits, count: count)
-    var maximum = -Float.infinity
-    for v in 0..<count { maximum = max(maximum, logits[v]) }
-    let logTotal = Foundation.log(expInPlace(scratch, count: count, minus: maximum))
-    for v in 0..<count { logits[v] = (logits[v] - maximum) - logTotal }
+    let maximum = largest(logits, count: count)
+    let logTotal = Foundation.log(expSum(logits, count: count, minus: maximum))
+    var v = 0
+    while v + 16 <= count {
+      store16((load16(logits + v) - maximum) - logTotal, logits + v)
+      v += 16
+    }
+    while v < count {
+      logits[v] = (logits[v] - maximum) - logTotal
+      v += 1
+    }
   }
 
   /// Softmax cross-entropy: `probs (M, V)` ← softmax(`logits`) (may alias), and
@@ -614,6 +618,24 @@ package enum TransformerLayers {
       let width = count - i
       let e = Kernels.exp(loadPartial(values + i, width) - minus)
       storePartial(e, values + i, width)
+      for lane in 0..<width { total += e[lane] }
+    }
+    return total
+  }
+
+  /// Σ exp(values[i] − minus), the sum `expInPlace` returns, without writing the values.
+  @inline(__always)
+  static func expSum(_ values: UnsafePointer<Float>, count: Int, minus: Float) -> Float {
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+      acc += Kernels.exp(load16(values + i) - minus)
+      i += 16
+    }
+    var total = acc.sum()
+    if i < count {
+      let width = count - i
+      let e = Kernels.exp(loadPartial(values + i, width) - minus)
       for lane in 0..<width { total += e[lane] }
     }
     return total

@@ -166,6 +166,24 @@ import TinyLM
     }
   }
 
+  /// Many prompts of mixed lengths (several lockstep chunks): each answer equals decoding
+  /// that prompt alone, for any thread count.
+  @Test func batchedGenerationMatchesOnePromptAtATime() {
+    let model = TransformerModel(configuration: Self.tiny, seed: 12)
+    var random = SeededRandom(seed: 12)
+    let prompts = (0..<150).map { _ in
+      (0..<random.nextInt(below: 15)).map { _ in random.nextInt(below: 20) }
+    }
+    let options = GenerationOptions(maxNewTokens: 9, stopToken: 4, seed: 2, threads: 1)
+    let batched = model.generate(prompts: prompts, options: options)
+    var parallel = options
+    parallel.threads = 2
+    #expect(model.generate(prompts: prompts, options: parallel) == batched)
+    for (index, prompt) in prompts.enumerated() where index % 7 == 0 {
+      #expect(model.generate(prompts: [prompt], options: options)[0] == batched[index])
+    }
+  }
+
   @Test func configurationAndAccessors() {
     let model = TransformerModel(configuration: Self.tiny, seed: 1)
     #expect(model.parameterCount == Self.tiny.parameterCount)
