@@ -81,7 +81,8 @@ public struct Sweep: Sendable {
         }
       }
     }
-    let writer = try SweepAppender(url: output, present: existing.lines)
+    let writer = try SweepAppender(
+      url: output, present: existing.lines, experiment: file.name, fingerprint: file.fingerprint)
     let failure = ResultSlots<StageError>(count: max(1, jobs.count))
     let workers = max(1, min(threads, jobs.count))
     let modelThreads = max(1, threads / workers)
@@ -95,7 +96,7 @@ public struct Sweep: Sendable {
           try pipeline.run(
             family: job.family, seed: job.seed, threads: modelThreads,
             log: { progress?("  \(label): \($0)") }
-          ) { run in writer.append(run.record, file: file) }
+          ) { run in writer.append(run.record) }
         } catch {
           failure[index] = error
         }
@@ -121,13 +122,17 @@ final class SweepAppender: @unchecked Sendable {
   private let handle: FileHandle
   private let path: String
   private var lines: [RunKey: String]
+  private let experiment: String
+  private let fingerprint: String
   private let lock = NSLock()
   /// The first write failure, if any.
   private(set) var error: SweepError?
 
-  init(url: URL, present: [RunKey: String]) throws {
+  init(url: URL, present: [RunKey: String], experiment: String, fingerprint: String) throws {
     path = url.path
     lines = present
+    self.experiment = experiment
+    self.fingerprint = fingerprint
     do {
       handle = try FileHandle(forWritingTo: url)
       try handle.seekToEnd()
@@ -137,12 +142,13 @@ final class SweepAppender: @unchecked Sendable {
   }
 
   /// Writes the record's line unless its run is in the file already.
-  func append(_ record: RunRecord, file: ExperimentFile) {
+  func append(_ record: RunRecord) {
     let key = RunKey(record)
     lock.withLock {
       guard lines[key] == nil, error == nil else { return }
       do {
-        let text = try SweepLine.text(record, file: file)
+        let text = try SweepLine.text(
+          record, experiment: experiment, fingerprint: fingerprint)
         try handle.write(contentsOf: Data((text + "\n").utf8))
         try handle.synchronize()
         lines[key] = text

@@ -64,11 +64,11 @@ struct SweepLine: Encodable {
   }
 
   /// The line's text, without the newline.
-  static func text(_ record: RunRecord, file: ExperimentFile) throws -> String {
+  static func text(_ record: RunRecord, experiment: String, fingerprint: String) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = try encoder.encode(
-      SweepLine(record: record, experiment: file.name, fingerprint: file.fingerprint))
+      SweepLine(record: record, experiment: experiment, fingerprint: fingerprint))
     return String(decoding: data, as: UTF8.self)
   }
 
