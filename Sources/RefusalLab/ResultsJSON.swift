@@ -9,17 +9,20 @@ public enum ResultsJSON {
     var conditions: [String]
     var attackSamples: Int
     var runs: [RunRecord]
+    var paired: [PairedDifference]
   }
 
-  /// One JSON document: the experiment's identifiers and a `runs` array with one record
-  /// per trained run. Keys are sorted, so the same runs give the same bytes.
+  /// One JSON document: the experiment's identifiers, a `runs` array with one record per
+  /// trained run, and a `paired` array of paired differences across seeds
+  /// (`PairedStatistics.all`). Keys are sorted, so the same runs give the same bytes.
   public static func document(experiment: Experiment, runs: [RunRecord]) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let document = Document(
       seeds: experiment.seeds, models: experiment.families.map(\.family.rawValue),
       variants: experiment.variants.map(\.name), conditions: experiment.conditions.map(\.rawValue),
-      attackSamples: experiment.attack.sampleCount, runs: runs)
+      attackSamples: experiment.attack.sampleCount, runs: runs,
+      paired: PairedStatistics.all(records: runs))
     return String(decoding: try encoder.encode(document), as: UTF8.self)
   }
 }

@@ -115,4 +115,24 @@ struct PairedStatisticsTests {
     let none = PairedStatistics.difference(records, metric: .safety, a: rigidPlain, b: deepPlain)
     #expect(none == nil)
   }
+
+  @Test("The results document gains a paired key and keeps its other keys")
+  func document() throws {
+    let records = try Self.records()
+    let experiment = Experiment(
+      families: [.ngramDefault], variants: [.rigid, .deep],
+      conditions: [.none, .plain, .refusalUnlearning], seeds: [0, 1, 2])
+    let text = try ResultsJSON.document(experiment: experiment, runs: records)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    #expect(
+      Set(object.keys) == [
+        "seeds", "models", "variants", "conditions", "attackSamples", "runs", "paired",
+      ])
+    let paired = try #require(object["paired"] as? [[String: Any]])
+    #expect(paired.count == PairedStatistics.all(records: records).count)
+    let first = try #require(paired.first)
+    #expect(
+      Set(first.keys) == ["model", "metric", "a", "b", "kind", "within", "mean", "halfWidth", "n"])
+  }
 }
