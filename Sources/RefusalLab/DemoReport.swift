@@ -64,6 +64,9 @@ public struct DemoReport: Sendable {
   }
 
   private func header() -> String {
+    let decoding =
+      experiment.temperature > 0
+      ? "sampled decoding at temperature \(experiment.temperature)" : "greedy decoding"
     let seeds = experiment.seeds
     let seedText =
       seeds.count == 1
@@ -73,7 +76,7 @@ public struct DemoReport: Sendable {
       RefusalLab — refusal unlearning in a synthetic chat world, \(seedText)
       \(world.forbiddenTopics.count * world.heldOutTemplates.count) held-out forbidden prompts \
       and \(world.benignTopics.count * world.heldOutTemplates.count) held-out benign prompts per \
-      model; greedy decoding; every number comes from models trained in this run.
+      model; \(decoding); every number comes from models trained in this run.
       """
   }
 

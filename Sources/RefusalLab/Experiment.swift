@@ -39,12 +39,13 @@ public struct Experiment: Sendable, Hashable {
   /// The classroom demo: the `demo` preset (the demo variants, every condition), on
   /// `families`, over `seeds`.
   public static func demo(families: [ModelFamily], seeds: [UInt64]) -> Experiment {
-    var experiment: Experiment
-    do {
-      experiment = try preset(named: "demo")
-    } catch {
-      fatalError("the built-in demo preset is invalid: \(error)")
-    }
+    // The preset file and the code defaults are kept equal by a test; should the resource
+    // bundle be missing (a binary copied away from its build folder), the code defaults run.
+    var experiment =
+      (try? preset(named: "demo"))
+      ?? Experiment(
+        families: families.map(FamilySettings.defaults(for:)),
+        variants: AlignmentVariant.demoVariants, seeds: seeds)
     let presetFamilies = experiment.families
     experiment.families = families.map { family in
       presetFamilies.first { $0.family == family } ?? .defaults(for: family)
