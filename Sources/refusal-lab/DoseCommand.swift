@@ -36,8 +36,10 @@ enum DoseCommand: ToolCommand {
     ],
     discussion: """
       Rows are doses, columns variants; each cell is safety % (mean ± 95% t-interval over
-      seeds). The first row is the aligned model before any attack. The n-gram runs in
-      seconds; the transformer takes minutes per seed (try --variants rigid,deep --seeds 1).
+      seeds). The first row is the aligned model before any attack. Each seed pretrains once
+      and aligns once per variant; every dose attacks a fresh copy of the aligned model. The
+      n-gram runs in seconds; the transformer takes about a minute per seed for two variants
+      (try --model transformer --variants rigid,deep --seeds 1).
       """)
 
   static func run(_ arguments: [String]) throws {
