@@ -128,31 +128,42 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
       TransformerLayers.attentionForward(
         a.atty, att: a.att, qkv: a.qkv, starts: ws.starts, sequences: shape.sequences,
         channels: channels, heads: heads, workers: workers)
+      // The last block's rows feed only the head: past attention, it runs on the M scored
+      // rows alone (gathered in head-row order).
+      var r = rows
+      var atty = UnsafePointer(a.atty)
+      if l == configuration.layerCount - 1 {
+        for m in 0..<scored {
+          let row = Int(ws.headRows[m]) * channels
+          (ws.attyScored + m * channels).update(from: a.atty + row, count: channels)
+          (ws.residualScored + m * channels).update(from: residual + row, count: channels)
+        }
+        r = scored
+        atty = UnsafePointer(ws.attyScored)
+        residual = UnsafePointer(ws.residualScored)
+      }
       TransformerLayers.linearForward(
-        a.attproj, inp: a.atty, weight: p + w.attnProjWeight, bias: p + w.attnProjBias,
-        rows: rows, inputs: channels, outputs: channels, workers: workers)
+        a.attproj, inp: atty, weight: p + w.attnProjWeight, bias: p + w.attnProjBias,
+        rows: r, inputs: channels, outputs: channels, workers: workers)
       TransformerLayers.residualForward(
-        a.residual2, residual, a.attproj, count: rows * channels, workers: workers)
+        a.residual2, residual, a.attproj, count: r * channels, workers: workers)
       TransformerLayers.layerNormForward(
         a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, inp: a.residual2, weight: p + w.ln2Weight,
-        bias: p + w.ln2Bias, rows: rows, channels: channels, workers: workers)
+        bias: p + w.ln2Bias, rows: r, channels: channels, workers: workers)
       TransformerLayers.linearForward(
-        a.fch, inp: a.ln2, weight: p + w.fcWeight, bias: p + w.fcBias, rows: rows, inputs: channels,
+        a.fch, inp: a.ln2, weight: p + w.fcWeight, bias: p + w.fcBias, rows: r, inputs: channels,
         outputs: 4 * channels, workers: workers)
       TransformerLayers.geluForward(
-        a.fchGelu, inp: a.fch, tanh: a.fchTanh, count: rows * 4 * channels, workers: workers)
+        a.fchGelu, inp: a.fch, tanh: a.fchTanh, count: r * 4 * channels, workers: workers)
       TransformerLayers.linearForward(
         a.fcproj, inp: a.fchGelu, weight: p + w.mlpProjWeight, bias: p + w.mlpProjBias,
-        rows: rows, inputs: 4 * channels, outputs: channels, workers: workers)
+        rows: r, inputs: 4 * channels, outputs: channels, workers: workers)
       TransformerLayers.residualForward(
-        a.residual3, a.residual2, a.fcproj, count: rows * channels, workers: workers)
+        a.residual3, a.residual2, a.fcproj, count: r * channels, workers: workers)
       residual = UnsafePointer(a.residual3)
     }
-    // Only the rows that are scored go through ln_f and the head.
-    for m in 0..<scored {
-      (ws.headResidual + m * channels).update(
-        from: residual + Int(ws.headRows[m]) * channels, count: channels)
-    }
+    // The last block's output rows are the scored rows, in order: ln_f and the head.
+    ws.headResidual.update(from: residual, count: scored * channels)
     TransformerLayers.layerNormForward(
       ws.lnf, mean: ws.lnfMean, rstd: ws.lnfRstd, inp: ws.headResidual,
       weight: p + layout.lnfWeight, bias: p + layout.lnfBias, rows: scored, channels: channels,
@@ -188,36 +199,46 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
       dinp: ws.dheadResidual, dweight: g + layout.lnfWeight, dbias: g + layout.lnfBias,
       dout: ws.dlnf, inp: ws.headResidual, weight: p + layout.lnfWeight, mean: ws.lnfMean,
       rstd: ws.lnfRstd, rows: scored, channels: channels, workers: workers)
-    ws.dresidual.update(repeating: 0, count: rows * channels)
-    for m in 0..<scored {
-      (ws.dresidual + Int(ws.headRows[m]) * channels).update(
-        from: ws.dheadResidual + m * channels, count: channels)
-    }
     for l in stride(from: configuration.layerCount - 1, through: 0, by: -1) {
       let w = layout.layers[l]
       let a = ws.layers[l]
       let residual = l == 0 ? ws.encoded : ws.layers[l - 1].residual3
+      // The last block ran on the M scored rows past attention (see `forward`): its
+      // gradients flow in (M, C) buffers until they are scattered back to the N rows.
+      let last = l == configuration.layerCount - 1
+      let r = last ? scored : rows
+      let dresidual = last ? ws.dheadResidual : ws.dresidual
+      let datty = last ? ws.dlnf : ws.datty
       // x = x + mlp(ln_2(x))
       TransformerLayers.linearBackward(
         dinp: ws.dfchGelu, dweight: g + w.mlpProjWeight, dbias: g + w.mlpProjBias,
-        dout: ws.dresidual, inp: a.fchGelu, weight: p + w.mlpProjWeight, rows: rows,
+        dout: dresidual, inp: a.fchGelu, weight: p + w.mlpProjWeight, rows: r,
         inputs: 4 * channels, outputs: channels, scratch: ws.scratch, workers: workers)
       TransformerLayers.geluBackward(
-        dinp: ws.dfch, inp: a.fch, tanh: a.fchTanh, dout: ws.dfchGelu, count: rows * 4 * channels,
+        dinp: ws.dfch, inp: a.fch, tanh: a.fchTanh, dout: ws.dfchGelu, count: r * 4 * channels,
         workers: workers)
       TransformerLayers.linearBackward(
         dinp: ws.dln, dweight: g + w.fcWeight, dbias: g + w.fcBias, dout: ws.dfch,
-        inp: a.ln2, weight: p + w.fcWeight, rows: rows, inputs: channels, outputs: 4 * channels,
+        inp: a.ln2, weight: p + w.fcWeight, rows: r, inputs: channels, outputs: 4 * channels,
         scratch: ws.scratch, workers: workers)
       TransformerLayers.layerNormBackward(
-        dinp: ws.dresidual, dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, dout: ws.dln,
-        inp: a.residual2, weight: p + w.ln2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows,
+        dinp: dresidual, dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, dout: ws.dln,
+        inp: a.residual2, weight: p + w.ln2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: r,
         channels: channels, workers: workers)
       // x = x + attn(ln_1(x))
       TransformerLayers.linearBackward(
-        dinp: ws.datty, dweight: g + w.attnProjWeight, dbias: g + w.attnProjBias,
-        dout: ws.dresidual, inp: a.atty, weight: p + w.attnProjWeight, rows: rows, inputs: channels,
-        outputs: channels, scratch: ws.scratch, workers: workers)
+        dinp: datty, dweight: g + w.attnProjWeight, dbias: g + w.attnProjBias,
+        dout: dresidual, inp: last ? ws.attyScored : a.atty, weight: p + w.attnProjWeight,
+        rows: r, inputs: channels, outputs: channels, scratch: ws.scratch, workers: workers)
+      if last {
+        ws.dresidual.update(repeating: 0, count: rows * channels)
+        ws.datty.update(repeating: 0, count: rows * channels)
+        for m in 0..<scored {
+          let row = Int(ws.headRows[m]) * channels
+          (ws.dresidual + row).update(from: ws.dheadResidual + m * channels, count: channels)
+          (ws.datty + row).update(from: ws.dlnf + m * channels, count: channels)
+        }
+      }
       TransformerLayers.attentionBackward(
         dqkv: ws.dqkv, dout: ws.datty, qkv: a.qkv, att: a.att, starts: ws.starts,
         sequences: shape.sequences, channels: channels, heads: heads, workers: workers)

@@ -46,6 +46,8 @@ final class Workspace {
   let encoded: UnsafeMutablePointer<Float>  // (N, C)
   let layers: [Layer]
   let headResidual, lnf: UnsafeMutablePointer<Float>  // (M, C)
+  /// The last block's attention output and residual input at the scored rows.
+  let attyScored, residualScored: UnsafeMutablePointer<Float>  // (M, C)
   let lnfMean, lnfRstd: UnsafeMutablePointer<Float>  // (M)
   let logits: UnsafeMutablePointer<Float>  // (M, V): logits, then probabilities, then ∂/∂logits
   let losses: UnsafeMutablePointer<Float>  // (M)
@@ -74,7 +76,7 @@ final class Workspace {
     let scored = max(1, capacity.headRows)
     let perLayer = 22 * rows * channels + 4 * rows + capacity.attention
     var need = rows * channels + configuration.layerCount * perLayer
-    need += 2 * scored * channels + 4 * scored + scored * vocab + 3 * scored
+    need += 4 * scored * channels + 4 * scored + scored * vocab + 3 * scored
     need += 14 * rows * channels + 2 * scored * channels + 4 * channels * channels
     floats = .allocate(capacity: need)
     floats.initialize(repeating: 0)
@@ -109,6 +111,8 @@ final class Workspace {
     self.layers = layers
     headResidual = take(scored * channels)
     lnf = take(scored * channels)
+    attyScored = take(scored * channels)
+    residualScored = take(scored * channels)
     lnfMean = take(scored)
     lnfRstd = take(scored)
     logits = take(scored * vocab)
