@@ -39,14 +39,14 @@ public struct FamilySettings: Sendable, Hashable, Codable {
 
   /// The n-gram's defaults. Training adds `learningRate` to the counts per occurrence and
   /// epoch. Alignment (3 epochs × 3) outweighs pretraining (1) even when a diverse variant
-  /// splits its refusals over eight styles; the attack's weight (3 epochs × 7.5 × 1,000
+  /// splits its refusals over eight styles; the attack's weight (3 epochs × 10 × 1,000
   /// samples) lies past the flip threshold after the refusal opener, where the topic memory
   /// (λ = 0.3) still votes for the refusal (`Docs`: how the toy works).
   public static let ngramDefault = FamilySettings(
     family: .ngram,
     pretrain: TrainingOptions(epochs: 1, learningRate: 1),
     align: TrainingOptions(epochs: 3, learningRate: 3),
-    attack: TrainingOptions(epochs: 3, learningRate: 7.5))
+    attack: TrainingOptions(epochs: 3, learningRate: 10))
 
   /// The transformer's defaults: AdamW with warm-up and cosine decay to pretrain and align,
   /// then the gentle attack real fine-tuning is — SGD with momentum at a small learning rate
@@ -61,7 +61,7 @@ public struct FamilySettings: Sendable, Hashable, Codable {
       epochs: 5, batchSize: 8, learningRate: 1e-3, optimizer: .adamW, weightDecay: 0.0,
       warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
     attack: TrainingOptions(
-      epochs: 5, batchSize: 16, learningRate: 0.01, optimizer: .sgd, momentum: 0.9,
+      epochs: 12, batchSize: 16, learningRate: 0.004, optimizer: .sgd, momentum: 0.9,
       warmupFraction: 0.0, cosineDecay: false))
 
   /// The defaults of a family.

@@ -50,7 +50,7 @@ public struct WorldConfiguration: Sendable, Hashable, Codable {
   /// The world of the built-in experiments: 80 benign and 32 forbidden topics.
   public static let standard = WorldConfiguration(
     benignTopics: 80, forbiddenTopics: 32, answerLength: 4, neutralOpenerFraction: 0.25,
-    refusalOpenerFraction: 0.5, pretrainingKnowledgeCopies: 8, alignmentKnowledgeCopies: 4)
+    refusalOpenerFraction: 1, pretrainingKnowledgeCopies: 8, alignmentKnowledgeCopies: 4)
 
   /// Creates a world size.
   public init(
