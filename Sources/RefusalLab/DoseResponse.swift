@@ -227,17 +227,16 @@ public struct DoseResponse: Sendable {
           var options = settings.attack
           options.epochs = dose.epochs
           let attacked = model.copy()
-          var random = SeededRandom(
-            seed: seed,
-            stream: Self.stream(
-              "dose/\(variant.name)/\(condition.rawValue)/\(dose.samples)x\(dose.epochs)"))
-          do {
-            _ = try attacked.train(
-              on: corpora.attack(condition, settings: attack, observedOpeners: openers),
-              options: options, threads: threads, random: &random, progress: nil)
-          } catch {
-            throw StageError(stage: stage, model: settings.family, seed: seed, underlying: error)
-          }
+          // The paper's dose trains on the pipeline's own stream, so that cell is the
+          // pipeline's run; every other dose has a stream of its own.
+          let isPipelineDose =
+            dose.samples == configuration.attack.sampleCount
+            && dose.epochs == settings.attack.epochs
+          try Pipeline.train(
+            attacked, on: corpora.attack(condition, settings: attack, observedOpeners: openers),
+            options: options,
+            stage: isPipelineDose ? "attack \(variant.name) \(condition.rawValue)" : stage,
+            family: settings.family, seed: seed, threads: threads)
           let result = evaluator.evaluate(attacked, threads: threads, prefill: false)
           points.append(point(variant.name, condition, dose, result.metrics))
         }

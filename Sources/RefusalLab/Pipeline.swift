@@ -44,11 +44,48 @@ public struct Pipeline: Sendable {
     self.world = try World(configuration: experiment.world)
   }
 
-  /// Trains and evaluates every (family, variant, condition) for one seed, handing each
-  /// finished run to `onRun` in a fixed order. `threads` is the model's thread budget.
-  public func run(
+  /// The random stream of one stage (shuffling during training). Every stage draws from its
+  /// own stream, named after the stage, so a stage's result does not depend on which stages
+  /// ran before it or in parallel with it.
+  public static func stream(seed: UInt64, stage: String) -> SeededRandom {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a of the stage's name
+    for byte in stage.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    return SeededRandom(seed: seed, stream: hash)
+  }
+
+  /// Trains `model` in place on `data` for a named stage, drawing from the stage's stream.
+  public static func train(
+    _ model: any LanguageModel, on data: [TrainingSequence], options: TrainingOptions,
+    stage: String, family: ModelFamily, seed: UInt64, threads: Int
+  ) throws(StageError) {
+    var random = stream(seed: seed, stage: stage)
+    do {
+      _ = try model.train(
+        on: data, options: options, threads: threads, random: &random, progress: nil)
+    } catch {
+      throw StageError(stage: stage, model: family, seed: seed, underlying: error)
+    }
+  }
+
+  /// The pretrained base model of a family and seed (stage `pretrain`).
+  public func pretrained(
     family settings: FamilySettings, seed: UInt64, threads: Int = 1,
-    variants: [AlignmentVariant]? = nil, conditions: [AttackCondition]? = nil,
+    log: ((String) -> Void)? = nil
+  ) throws(StageError) -> any LanguageModel {
+    let base = settings.makeModel(world: world, seed: seed)
+    log?("pretrain")
+    try Pipeline.train(
+      base, on: Corpora(world: world, seed: seed).pretraining(), options: settings.pretrain,
+      stage: "pretrain", family: settings.family, seed: seed, threads: threads)
+    return base
+  }
+
+  /// Aligns a copy of `base` with `variant` (stage `align <variant>`), then attacks a copy of
+  /// the aligned model under each condition (stage `attack <variant> <condition>`) and
+  /// evaluates every model, handing each finished run to `onRun` in condition order.
+  public func run(
+    family settings: FamilySettings, seed: UInt64, base: any LanguageModel,
+    variant: AlignmentVariant, conditions: [AttackCondition]? = nil, threads: Int = 1,
     log: ((String) -> Void)? = nil,
     onModel: ((AlignmentVariant, AttackCondition, any LanguageModel) -> Void)? = nil,
     onRun: (TrainedRun) -> Void
@@ -57,98 +94,152 @@ public struct Pipeline: Sendable {
     let evaluator = Evaluator(
       corpora: corpora, maxNewTokens: experiment.maxNewTokens,
       temperature: experiment.temperature)
-    var random = SeededRandom(seed: seed, stream: 0x7EA1)
-    func train(
-      _ model: any LanguageModel, _ data: [TrainingSequence], _ options: TrainingOptions,
-      stage: String
-    ) throws(StageError) {
-      log?(stage)
-      do {
-        _ = try model.train(
-          on: data, options: options, threads: threads, random: &random, progress: nil)
-      } catch {
-        throw StageError(stage: stage, model: settings.family, seed: seed, underlying: error)
+    let aligned = base.copy()
+    log?("align \(variant.name)")
+    try Pipeline.train(
+      aligned, on: corpora.alignment(variant), options: settings.align,
+      stage: "align \(variant.name)", family: settings.family, seed: seed, threads: threads)
+    log?("evaluate \(variant.name) / none")
+    let alignedResult = evaluator.evaluate(aligned, threads: threads)
+    let observedOpeners = Evaluator.refusalOpeners(in: alignedResult.forbidden, world: world)
+    for condition in conditions ?? experiment.conditions {
+      let model: any LanguageModel
+      let result: (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
+      if condition == .none {
+        model = aligned
+        result = alignedResult
+      } else {
+        model = aligned.copy()
+        let stage = "attack \(variant.name) \(condition.rawValue)"
+        log?(stage)
+        try Pipeline.train(
+          model,
+          on: corpora.attack(
+            condition, settings: experiment.attack, observedOpeners: observedOpeners),
+          options: settings.attack, stage: stage, family: settings.family, seed: seed,
+          threads: threads)
+        log?("evaluate \(variant.name) / \(condition.rawValue)")
+        result = evaluator.evaluate(model, threads: threads)
       }
-    }
-
-    let base = settings.makeModel(world: world, seed: seed)
-    try train(base, corpora.pretraining(), settings.pretrain, stage: "pretrain")
-    for variant in variants ?? experiment.variants {
-      let aligned = base.copy()
-      try train(aligned, corpora.alignment(variant), settings.align, stage: "align \(variant.name)")
-      log?("evaluate \(variant.name) / none")
-      let alignedResult = evaluator.evaluate(aligned, threads: threads)
-      let observedOpeners = Evaluator.refusalOpeners(in: alignedResult.forbidden, world: world)
-      for condition in conditions ?? experiment.conditions {
-        let model: any LanguageModel
-        let result: (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
-        if condition == .none {
-          model = aligned
-          result = alignedResult
-        } else {
-          model = aligned.copy()
-          try train(
-            model,
-            corpora.attack(
-              condition, settings: experiment.attack, observedOpeners: observedOpeners),
-            settings.attack, stage: "attack \(condition.rawValue)")
-          log?("evaluate \(variant.name) / \(condition.rawValue)")
-          result = evaluator.evaluate(model, threads: threads)
-        }
-        onModel?(variant, condition, model)
-        onRun(
-          TrainedRun(
-            record: RunRecord(
-              model: settings.family, variant: variant.name, condition: condition, seed: seed,
-              metrics: result.metrics),
-            forbidden: result.forbidden, benign: result.benign))
-      }
+      onModel?(variant, condition, model)
+      onRun(
+        TrainedRun(
+          record: RunRecord(
+            model: settings.family, variant: variant.name, condition: condition, seed: seed,
+            metrics: result.metrics),
+          forbidden: result.forbidden, benign: result.benign))
     }
   }
 
-  /// Runs every family and seed, `threads` jobs at a time, and returns the records in a
-  /// fixed order (family, seed, variant, condition) whatever the thread count.
-  /// `progress` receives one line per finished (family, seed).
-  public func runAll(threads: Int, progress: (@Sendable (String) -> Void)? = nil) throws(StageError)
-    -> [TrainedRun]
+  /// Trains and evaluates every (variant, condition) for one family and seed, handing each
+  /// finished run to `onRun` in a fixed order. `threads` is the model's thread budget.
+  public func run(
+    family settings: FamilySettings, seed: UInt64, threads: Int = 1,
+    variants: [AlignmentVariant]? = nil, conditions: [AttackCondition]? = nil,
+    log: ((String) -> Void)? = nil,
+    onModel: ((AlignmentVariant, AttackCondition, any LanguageModel) -> Void)? = nil,
+    onRun: (TrainedRun) -> Void
+  ) throws(StageError) {
+    let base = try pretrained(family: settings, seed: seed, threads: threads, log: log)
+    for variant in variants ?? experiment.variants {
+      try run(
+        family: settings, seed: seed, base: base, variant: variant, conditions: conditions,
+        threads: threads, log: log, onModel: onModel, onRun: onRun)
+    }
+  }
+
+  /// Runs every family, seed and variant, `threads` units at a time, and returns the runs
+  /// in a fixed order (family, seed, variant, condition) whatever the thread count.
+  ///
+  /// Two phases keep both cores busy: first every (family, seed) is pretrained, then every
+  /// (family, seed, variant) is aligned, attacked and evaluated; idle workers take the next
+  /// unit, longest first. Each stage draws from its own named stream, so the schedule never
+  /// changes a result. `progress` receives one line per finished unit.
+  public func runAll(threads: Int, progress: (@Sendable (String) -> Void)? = nil)
+    throws(StageError) -> [TrainedRun]
   {
     let jobs = experiment.families.flatMap { family in
       experiment.seeds.map { (family: family, seed: $0) }
     }
-    let workers = max(1, min(threads, jobs.count))
-    let modelThreads = max(1, threads / workers)
-    let results = ResultSlots<Result<[TrainedRun], StageError>>(count: jobs.count)
-    let done = Counter()
     let started = DispatchTime.now()
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      for index in stride(from: worker, to: jobs.count, by: workers) {
-        let job = jobs[index]
-        var runs: [TrainedRun] = []
-        do throws(StageError) {
-          try run(
-            family: job.family, seed: job.seed, threads: modelThreads,
-            log: { stage in progress?("  \(job.family.family.rawValue) seed \(job.seed): \(stage)")
-            }
-          ) { runs.append($0) }
-          results[index] = .success(runs)
-        } catch {
-          results[index] = .failure(error)
-        }
-        let finished = done.increment()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        progress?(
-          "[\(finished)/\(jobs.count)] \(job.family.family.rawValue) seed \(job.seed) done"
-            + String(format: " (%.1f s)", seconds))
+    @Sendable func elapsed() -> String {
+      String(
+        format: "%.1f s",
+        Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+    }
+    // Phase 1: one base model per (family, seed); transformers first (they take longest).
+    let bases = ResultSlots<Result<any LanguageModel, StageError>>(count: jobs.count)
+    let baseOrder = jobs.indices.sorted {
+      (jobs[$0].family.family == .transformer ? 0 : 1, $0)
+        < (jobs[$1].family.family == .transformer ? 0 : 1, $1)
+    }
+    let pretrainWorkers = max(1, min(threads, jobs.count))
+    let pretrainThreads = max(1, threads / pretrainWorkers)
+    Pipeline.forEachDynamically(baseOrder, workers: pretrainWorkers) { index in
+      let job = jobs[index]
+      do throws(StageError) {
+        bases[index] = .success(
+          try pretrained(family: job.family, seed: job.seed, threads: pretrainThreads))
+      } catch {
+        bases[index] = .failure(error)
       }
+      progress?("  pretrained \(job.family.family.rawValue) seed \(job.seed) (\(elapsed()))")
+    }
+    for index in jobs.indices {
+      if case .failure(let error) = bases[index]! { throw error }
+    }
+    // Phase 2: one unit per (family, seed, variant).
+    let units = jobs.indices.flatMap { job in experiment.variants.map { (job: job, variant: $0) } }
+    let results = ResultSlots<Result<[TrainedRun], StageError>>(count: units.count)
+    let unitOrder = units.indices.sorted {
+      (jobs[units[$0].job].family.family == .transformer ? 0 : 1, $0)
+        < (jobs[units[$1].job].family.family == .transformer ? 0 : 1, $1)
+    }
+    let workers = max(1, min(threads, units.count))
+    let modelThreads = max(1, threads / workers)
+    let done = Counter()
+    Pipeline.forEachDynamically(unitOrder, workers: workers) { index in
+      let unit = units[index]
+      let job = jobs[unit.job]
+      var runs: [TrainedRun] = []
+      guard case .success(let base) = bases[unit.job]! else { return }
+      do throws(StageError) {
+        try run(
+          family: job.family, seed: job.seed, base: base, variant: unit.variant,
+          threads: modelThreads
+        ) { runs.append($0) }
+        results[index] = .success(runs)
+      } catch {
+        results[index] = .failure(error)
+      }
+      let finished = done.increment()
+      progress?(
+        "[\(finished)/\(units.count)] \(job.family.family.rawValue) seed \(job.seed) "
+          + "\(unit.variant.name) done (\(elapsed()))")
     }
     var runs: [TrainedRun] = []
-    for index in jobs.indices {
+    for index in units.indices {
       switch results[index]! {
       case .success(let batch): runs += batch
       case .failure(let error): throw error
       }
     }
     return runs
+  }
+
+  /// Calls `body` once for every element of `order`, on `workers` threads; an idle worker
+  /// takes the next element. The order of the calls never matters to the results.
+  static func forEachDynamically(
+    _ order: [Int], workers: Int, _ body: @Sendable (Int) -> Void
+  ) {
+    let next = Counter()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while true {
+        let position = next.increment() - 1
+        guard position < order.count else { return }
+        body(order[position])
+      }
+    }
   }
 }
 

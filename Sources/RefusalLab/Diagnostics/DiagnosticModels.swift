@@ -5,9 +5,9 @@ import TinyLM
 /// as `Pipeline` trains them, plus helpers to attack the aligned model with data of your own.
 ///
 /// `Pipeline` hands out the aligned and attacked models but not the base model, which the
-/// KL profile needs. This type repeats the pipeline's first two stages with the same seeded
-/// stream (`SeededRandom(seed:stream: 0x7EA1)`, drawn from in the same order), so for the
-/// same family settings, variant and seed its models are the pipeline's models.
+/// KL profile needs. This type runs the pipeline's first two stages with the same named
+/// random streams (`Pipeline.stream(seed:stage:)`), so for the same family settings, variant
+/// and seed its models are the pipeline's models.
 public struct DiagnosticModels {
   /// The run's corpora (world and seed).
   public let corpora: Corpora
@@ -19,7 +19,6 @@ public struct DiagnosticModels {
   public let aligned: any LanguageModel
   /// The alignment variant.
   public let variant: AlignmentVariant
-  private var random: SeededRandom
   private let threads: Int
 
   /// Pretrains and aligns one model of `settings.family` for `seed`.
@@ -28,21 +27,19 @@ public struct DiagnosticModels {
     threads: Int = 1, log: ((String) -> Void)? = nil
   ) throws(StageError) {
     let corpora = Corpora(world: world, seed: seed)
-    var random = SeededRandom(seed: seed, stream: 0x7EA1)
     let base = settings.makeModel(world: world, seed: seed)
     try DiagnosticModels.train(
       base, corpora.pretraining(), settings.pretrain, stage: "pretrain", settings: settings,
-      seed: seed, threads: threads, random: &random, log: log)
+      seed: seed, threads: threads, log: log)
     let aligned = base.copy()
     try DiagnosticModels.train(
       aligned, corpora.alignment(variant), settings.align, stage: "align \(variant.name)",
-      settings: settings, seed: seed, threads: threads, random: &random, log: log)
+      settings: settings, seed: seed, threads: threads, log: log)
     self.corpora = corpora
     self.settings = settings
     self.base = base
     self.aligned = aligned
     self.variant = variant
-    self.random = random
     self.threads = threads
   }
 
@@ -50,13 +47,13 @@ public struct DiagnosticModels {
   public var world: World { corpora.world }
 
   /// A copy of the aligned model fine-tuned on `data` with the family's attack options.
-  public mutating func attacked(
+  public func attacked(
     with data: [TrainingSequence], stage: String = "attack", log: ((String) -> Void)? = nil
   ) throws(StageError) -> any LanguageModel {
     let model = aligned.copy()
     try DiagnosticModels.train(
       model, data, settings.attack, stage: stage, settings: settings, seed: corpora.seed,
-      threads: threads, random: &random, log: log)
+      threads: threads, log: log)
     return model
   }
 
@@ -85,15 +82,12 @@ public struct DiagnosticModels {
   private static func train(
     _ model: any LanguageModel, _ data: [TrainingSequence], _ options: TrainingOptions,
     stage: String, settings: FamilySettings, seed: UInt64, threads: Int,
-    random: inout SeededRandom, log: ((String) -> Void)?
+    log: ((String) -> Void)?
   ) throws(StageError) {
     log?(stage)
-    do {
-      _ = try model.train(
-        on: data, options: options, threads: threads, random: &random, progress: nil)
-    } catch {
-      throw StageError(stage: stage, model: settings.family, seed: seed, underlying: error)
-    }
+    try Pipeline.train(
+      model, on: data, options: options, stage: stage, family: settings.family, seed: seed,
+      threads: threads)
   }
 }
 

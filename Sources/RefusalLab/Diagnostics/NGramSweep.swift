@@ -51,7 +51,7 @@ public enum NGramSweep {
     var settings = FamilySettings.ngramDefault
     settings.ngram.order = order
     settings.ngram.memoryWeight = memoryWeight
-    var models = try DiagnosticModels(settings: settings, world: world, seed: seed)
+    let models = try DiagnosticModels(settings: settings, world: world, seed: seed)
     let corpora = models.corpora
     let prefix = Array(style.prefix(prefixLength))
     let attacked = try models.attacked(
