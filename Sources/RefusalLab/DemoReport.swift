@@ -60,7 +60,7 @@ public struct DemoReport: Sendable {
       if let defenses = defenseTakeaway(settings.family) { sections.append(defenses) }
       if let example = sideBySide(settings.family, reference.name) { sections.append(example) }
     }
-    return sections.joined(separator: "\n\n") + "\n"
+    return sections.filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
   }
 
   private func header() -> String {

@@ -112,12 +112,16 @@ public struct Pipeline: Sendable {
         model = aligned.copy()
         let stage = "attack \(variant.name) \(condition.rawValue)"
         log?(stage)
+        var data = corpora.attack(
+          condition, settings: experiment.attack, observedOpeners: observedOpeners)
+        if case .tokenwiseConstrained = settings.attack.objective {
+          // The provider's defense (Qi et al. 2024): the loss is held near the aligned model,
+          // which needs its log-probabilities of every attack token.
+          data = data.map { $0.withReference(aligned) }
+        }
         try Pipeline.train(
-          model,
-          on: corpora.attack(
-            condition, settings: experiment.attack, observedOpeners: observedOpeners),
-          options: settings.attack, stage: stage, family: settings.family, seed: seed,
-          threads: threads)
+          model, on: data, options: settings.attack, stage: stage, family: settings.family,
+          seed: seed, threads: threads)
         log?("evaluate \(variant.name) / \(condition.rawValue)")
         result = evaluator.evaluate(model, threads: threads)
       }

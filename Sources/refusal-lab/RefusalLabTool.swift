@@ -8,6 +8,7 @@ struct RefusalLabTool {
     DemoCommand.spec.name: DemoCommand.self,
     SampleCommand.spec.name: SampleCommand.self,
     TrainCommand.spec.name: TrainCommand.self,
+    PrefillCommand.spec.name: PrefillCommand.self,
     InspectCommand.spec.name: InspectCommand.self,
     BenchTrainCommand.spec.name: BenchTrainCommand.self,
     TreeCommand.spec.name: TreeCommand.self,
@@ -29,6 +30,7 @@ struct RefusalLabTool {
     COMMANDS:
       demo          The classroom run: every condition, several seeds, the table and a takeaway.
       sample        Read what a trained model answers, with the judges' verdicts.
+      prefill       The prefilling attack: force the start of the harmful answer, per variant.
       train         Train one model through every stage and save it (safetensors / JSON).
       inspect       Print a saved model's next-token distribution after a prompt.
       bench-train   Time the transformer's training throughput.
