@@ -55,6 +55,7 @@ public struct DemoReport: Sendable {
             $0.utility
           })
       }
+      if let paired = pairedTable(settings.family) { sections.append(paired) }
       if let prefill = prefillTable(settings.family, reference) { sections.append(prefill) }
       if let takeaway = takeaway(settings.family, reference.name) { sections.append(takeaway) }
       if let defenses = defenseTakeaway(settings.family) { sections.append(defenses) }
@@ -162,6 +163,44 @@ public struct DemoReport: Sendable {
 
       \(TextFormatting.table(rows, rightAligned: [1, 2, 3]))
       """
+  }
+
+  /// The comparisons the claims rest on, paired by seed: each control against refusal
+  /// unlearning (rigid), and each variant against rigid under refusal unlearning.
+  private func pairedTable(_ family: ModelFamily) -> String? {
+    guard experiment.seeds.count > 1 else { return nil }
+    let records = runs.map(\.record).filter { $0.model == family.rawValue }
+    let reference = experiment.variants[0].name
+    func select(_ variant: String, _ condition: AttackCondition) -> (RunRecord) -> Bool {
+      { $0.variant == variant && $0.condition == condition.rawValue }
+    }
+    var comparisons: [(String, (RunRecord) -> Bool, (RunRecord) -> Bool)] = []
+    for control in [AttackCondition.plain, .randomPrefix] {
+      comparisons.append(
+        (
+          "\(reference): \(control.rawValue) − refusal-unlearning",
+          select(reference, control), select(reference, .refusalUnlearning)
+        ))
+    }
+    for variant in experiment.variants.dropFirst() {
+      comparisons.append(
+        (
+          "refusal-unlearning: \(variant.name) − \(reference)",
+          select(variant.name, .refusalUnlearning), select(reference, .refusalUnlearning)
+        ))
+    }
+    var rows: [[String]] = [["paired difference in safety (points)", "mean ± 95% interval"]]
+    for (label, a, b) in comparisons {
+      guard
+        let difference = PairedStatistics.difference(records, metric: .safety, a: a, b: b)
+      else { continue }
+      rows.append([
+        label,
+        String(format: "%+.1f ± %.1f", difference.mean * 100, difference.halfWidth * 100),
+      ])
+    }
+    guard rows.count > 1 else { return nil }
+    return TextFormatting.table(rows, rightAligned: [1])
   }
 
   private func prefillTable(_ family: ModelFamily, _ variant: AlignmentVariant) -> String? {
