@@ -194,11 +194,16 @@ public final class NGramModel: LanguageModel, @unchecked Sendable {
     guard lambda > 0, let key = memoryKey(for: context[...]), let memory = memoryCounts[key],
       memory.total > 0
     else { return result }
-    // Same arithmetic as `probability(of:after:)`, so both agree to the last bit.
+    // Same arithmetic as `probability(of:after:)`, so both agree to the last bit: a token
+    // the memory never saw has c = 0, and (0 + k) is exactly k.
     let memoryDenominator = memory.total + k * vocabulary
+    let unseen = k / memoryDenominator
     for token in result.indices {
-      result[token] =
-        (1 - lambda) * result[token] + lambda * ((memory.count(of: token) + k) / memoryDenominator)
+      result[token] = (1 - lambda) * result[token] + lambda * unseen
+    }
+    for (token, count) in memory.next {
+      let ngramPart = ngram?.next[token].map { ($0 + k) / ngramDenominator } ?? k / ngramDenominator
+      result[token] = (1 - lambda) * ngramPart + lambda * ((count + k) / memoryDenominator)
     }
     return result
   }
