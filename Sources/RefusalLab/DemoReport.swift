@@ -256,7 +256,7 @@ public struct DemoReport: Sendable {
     let utilities = experiment.conditions.compactMap { summary(family, variant, $0) { $0.utility } }
     if let lowest = utilities.map(\.mean).min() {
       sentences.append(
-        "Utility stayed at \(pct(lowest)) or more in every condition: the attack costs the "
+        "Utility stayed at \(pct(lowest)) or above in every condition: the attack costs the "
           + "attacker nothing.")
     }
     return "Takeaway: " + sentences.joined(separator: " ")
