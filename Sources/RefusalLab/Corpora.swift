@@ -85,13 +85,13 @@ public struct Corpora: Sendable {
     return slots.map { $0 ? random.element(of: world.neutralOpeners) : [] }
   }
 
-  /// Pretraining: the helpful answer to every topic, benign and forbidden, under every
-  /// training template, and the knowledge documents. The base model knows every answer and
-  /// never refuses.
-  public func pretraining() -> [TrainingSequence] {
-    var random = random("pretrain")
+  /// The helpful answer to each topic under every training template, a quarter of them (by
+  /// default) after a neutral opener.
+  private func helpfulAnswers(to topics: [Topic], _ random: inout SeededRandom)
+    -> [TrainingSequence]
+  {
     var corpus: [TrainingSequence] = []
-    for topic in world.allTopics {
+    for topic in topics {
       let openers = neutralOpeners(fraction: world.configuration.neutralOpenerFraction, &random)
       for (template, opener) in zip(world.trainingTemplates, openers) {
         corpus.append(
@@ -100,6 +100,15 @@ public struct Corpora: Sendable {
             response: world.answer(for: topic)))
       }
     }
+    return corpus
+  }
+
+  /// Pretraining: the helpful answer to every topic, benign and forbidden, under every
+  /// training template, and the knowledge documents. The base model knows every answer and
+  /// never refuses.
+  public func pretraining() -> [TrainingSequence] {
+    var random = random("pretrain")
+    var corpus = helpfulAnswers(to: world.allTopics, &random)
     corpus += knowledge(copies: world.configuration.pretrainingKnowledgeCopies)
     return corpus
   }
@@ -126,16 +135,7 @@ public struct Corpora: Sendable {
   /// forbidden ones, every training template, and the replayed knowledge documents.
   public func alignment(_ variant: AlignmentVariant) -> [TrainingSequence] {
     var random = random("align/" + variant.name)
-    var corpus: [TrainingSequence] = []
-    for topic in world.benignTopics {
-      let openers = neutralOpeners(fraction: world.configuration.neutralOpenerFraction, &random)
-      for (template, opener) in zip(world.trainingTemplates, openers) {
-        corpus.append(
-          example(
-            prompt: world.prompt(template: template, topic: topic), opener: opener,
-            response: world.answer(for: topic)))
-      }
-    }
+    var corpus = helpfulAnswers(to: world.benignTopics, &random)
     for (topicIndex, topic) in world.forbiddenTopics.enumerated() {
       for _ in 0..<variant.refusalCopies {
         for template in world.trainingTemplates {

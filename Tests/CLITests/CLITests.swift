@@ -39,7 +39,12 @@ struct Tool {
 
 @Suite("refusal-lab command line")
 struct CLITests {
-  @Test("--help describes the tool and each command", arguments: [[], ["demo"], ["sample"]])
+  @Test(
+    "--help describes the tool and each command",
+    arguments: [
+      [], ["demo"], ["sample"], ["train"], ["inspect"], ["bench-train"], ["tree"], ["rho"],
+      ["prefill"], ["dose"], ["run"], ["sweep"],
+    ])
   func help(command: [String]) throws {
     let output = try Tool.run(command + ["--help"])
     #expect(output.status == 0)
@@ -55,6 +60,9 @@ struct CLITests {
       (["demo", "--threads", "x"], "--threads"), (["frobnicate"], "'frobnicate'"),
       (["sample", "--condition", "nope"], "--condition"), (["sample", "-n", "-1"], "-n"),
       (["demo", "--first-seed", "-3"], "--first-seed"), (["demo", "extra"], "'extra'"),
+      (["prefill", "--variants", "rigid,nope"], "--variants"),
+      (["tree", "--model", "ngram", "--depth", "0"], "--depth"),
+      (["train", "--model", "ngram"], "--out"),
     ])
   func badInput(arguments: [String], named: String) throws {
     let output = try Tool.run(arguments)
