@@ -3,13 +3,15 @@
 # symbol graphs from the compiler, then `docc convert` with warnings as errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-graphs=.build/symbol-graphs
+# A scratch folder of its own, so the extra compiler flags never invalidate the main build;
+# a debug build is enough for symbol graphs and compiles fastest.
+scratch=.build-docs
+graphs="$scratch/symbol-graphs"
 rm -rf "$graphs" && mkdir -p "$graphs"
-swift build -c release --target RefusalLab \
+swift build --scratch-path "$scratch" --target RefusalLab \
   -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$graphs"
-# Keep only RefusalLab's own graph (TinyLM is documented through its public symbols too).
 docc convert Docs/RefusalLab.docc \
   --additional-symbol-graph-dir "$graphs" \
   --fallback-display-name RefusalLab --fallback-bundle-identifier org.refusallab.RefusalLab \
-  --output-path .build/RefusalLab.doccarchive --warnings-as-errors "$@"
-echo "Documentation: .build/RefusalLab.doccarchive"
+  --output-path "$scratch/RefusalLab.doccarchive" --warnings-as-errors "$@"
+echo "Documentation: $scratch/RefusalLab.doccarchive"
