@@ -56,6 +56,7 @@ let package = Package(
     .executableTarget(name: "refusal-lab", dependencies: ["RefusalLab"]),
     .executableTarget(
       name: "FirstLesson", dependencies: ["RefusalLab"], path: "Examples/FirstLesson"),
+    .executableTarget(name: "Defenses", dependencies: ["RefusalLab"], path: "Examples/Defenses"),
     .testTarget(name: "TinyLMTests", dependencies: ["TinyLM"]),
     .testTarget(name: "RefusalLabTests", dependencies: ["RefusalLab"]),
     .testTarget(name: "CLITests", dependencies: ["refusal-lab"]),
