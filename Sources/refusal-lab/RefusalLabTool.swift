@@ -87,6 +87,22 @@ protocol ToolCommand: Sendable {
   static func run(_ arguments: [String]) throws
 }
 
+/// Runs every unit of an experiment, timing it on stderr, and prints the demo report (or,
+/// with `json`, the results document) on stdout. Shared by `demo` and `run`.
+func runAndReport(
+  _ experiment: Experiment, pipeline: Pipeline, threads: Int, json: Bool, log: ProgressLog
+) throws {
+  let started = Date()
+  let runs = try pipeline.runAll(threads: threads) { log($0) }
+  log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
+  if json {
+    print(try ResultsJSON.document(experiment: experiment, runs: runs.map(\.record)))
+  } else {
+    print(
+      DemoReport(experiment: experiment, world: pipeline.world, runs: runs).text(), terminator: "")
+  }
+}
+
 /// Progress lines on stderr, unless `--quiet`.
 struct ProgressLog: Sendable {
   var quiet: Bool

@@ -34,16 +34,8 @@ enum RunCommand: ToolCommand {
         + "\(experiment.families.count == 1 ? "y" : "ies") × \(experiment.seeds.count) seed"
         + "\(experiment.seeds.count == 1 ? "" : "s") on \(threads) thread"
         + "\(threads == 1 ? "" : "s")…")
-    let started = Date()
-    let runs = try pipeline.runAll(threads: threads) { log($0) }
-    log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
-    if parsed.has("--json") {
-      print(try ResultsJSON.document(experiment: experiment, runs: runs.map(\.record)))
-    } else {
-      print(
-        DemoReport(experiment: experiment, world: pipeline.world, runs: runs).text(),
-        terminator: "")
-    }
+    try runAndReport(
+      experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), log: log)
   }
 }
 
