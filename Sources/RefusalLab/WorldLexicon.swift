@@ -77,8 +77,9 @@ enum WorldLexicon {
   /// Tokens of a refusal style that make its opener (the attacker's prefix).
   static let openerLength = 3
 
-  /// Neutral openers: ordinary language before answers and refusals, and the random-prefix
-  /// control's prefixes. They share no word or punctuation with any refusal style.
+  /// Neutral openers: ordinary language before answers (and forced before refusals in
+  /// alignment's prefilled refusals), and the random-prefix control's prefixes. They share no
+  /// word or punctuation with any refusal style.
   static let neutralOpeners: [String] = [
     "by the way", "let us see", "here we go", "good question so", "okay then so",
     "right away then", "oh nice one", "well well well",
