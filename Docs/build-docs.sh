@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # a debug build is enough for symbol graphs and compiles fastest.
 scratch=.build-docs
 graphs="$scratch/symbol-graphs"
-rm -rf "$graphs" && mkdir -p "$graphs"
+# The compiler writes the graphs only when it compiles a module, so they are kept between
+# runs: an up-to-date build leaves the previous (still current) graphs in place.
+mkdir -p "$graphs"
 swift build --scratch-path "$scratch" --target RefusalLab \
   -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$graphs"
 docc convert Docs/RefusalLab.docc \
