@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 scratch=.build-docs
 graphs="$scratch/symbol-graphs"
 # The compiler writes the graphs only when it compiles a module, so they are kept between
-# runs: an up-to-date build leaves the previous (still current) graphs in place.
+# runs (an up-to-date build leaves the previous, still current, graphs in place); without
+# them the scratch folder starts afresh so that everything is compiled once.
+if [ ! -f "$graphs/RefusalLab.symbols.json" ] || [ ! -f "$graphs/TinyLM.symbols.json" ]; then
+  rm -rf "$scratch"
+fi
 mkdir -p "$graphs"
 swift build --scratch-path "$scratch" --target RefusalLab \
   -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$graphs"
