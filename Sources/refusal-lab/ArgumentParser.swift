@@ -1,3 +1,5 @@
+import Foundation
+
 /// A command-line option: a flag (`--json`) or an option with a value (`--seeds 5`).
 struct OptionSpec: Sendable {
   /// The long name, with dashes (`--seeds`), or a short one (`-n`).
@@ -142,5 +144,35 @@ struct ParsedArguments {
         command: spec)
     }
     return text
+  }
+
+  /// A comma-separated list option (`--variants rigid,deep`), each item parsed by `parse`;
+  /// `defaultValue` when absent. An empty list, an item `parse` rejects (described as
+  /// `expectation`) or a repeated item is an error naming the option.
+  func list<Value>(
+    _ name: String, default defaultValue: [String], expectation: String, spec: CommandSpec,
+    parse: (String) -> Value?
+  ) throws(UsageError) -> [Value] {
+    let items =
+      values[name].map {
+        $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      } ?? defaultValue
+    guard !items.isEmpty, items != [""] else {
+      throw UsageError(message: "\(name): must not be empty", command: spec)
+    }
+    var parsedValues: [Value] = []
+    for (index, item) in items.enumerated() {
+      let trimmed = item.trimmingCharacters(in: .whitespaces)
+      guard let value = parse(trimmed) else {
+        throw UsageError(
+          message: "\(name): item \(index + 1) is not \(expectation), got '\(trimmed)'",
+          command: spec)
+      }
+      parsedValues.append(value)
+    }
+    guard Set(items).count == items.count else {
+      throw UsageError(message: "\(name): must not repeat an item", command: spec)
+    }
+    return parsedValues
   }
 }

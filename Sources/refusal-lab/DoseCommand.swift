@@ -93,27 +93,8 @@ enum DoseCommand: ToolCommand {
     _ name: String, _ parsed: ParsedArguments, default defaultValue: [String],
     parse: (String) -> Value?
   ) throws(UsageError) -> [Value] {
-    let items =
-      parsed.values[name].map {
-        $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-      } ?? defaultValue
-    guard !items.isEmpty, items != [""] else {
-      throw UsageError(message: "\(name): must not be empty", command: spec)
-    }
-    var values: [Value] = []
-    for (index, item) in items.enumerated() {
-      let trimmed = item.trimmingCharacters(in: .whitespaces)
-      guard let value = parse(trimmed) else {
-        throw UsageError(
-          message: "\(name): item \(index + 1) is not \(expectation(name)), got '\(trimmed)'",
-          command: spec)
-      }
-      values.append(value)
-    }
-    guard Set(items).count == items.count else {
-      throw UsageError(message: "\(name): must not repeat an item", command: spec)
-    }
-    return values
+    try parsed.list(
+      name, default: defaultValue, expectation: expectation(name), spec: spec, parse: parse)
   }
 
   private static func expectation(_ name: String) -> String {

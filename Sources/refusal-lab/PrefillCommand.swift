@@ -32,19 +32,11 @@ enum PrefillCommand: ToolCommand {
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
     let family = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: false)[0]
-    var variants = AlignmentVariant.demoVariants
-    if let text = parsed.values["--variants"] {
-      variants = try text.split(separator: ",", omittingEmptySubsequences: false).map {
-        name throws(UsageError) in
-        guard let variant = AlignmentVariant.builtIn.first(where: { $0.name == name }) else {
-          throw UsageError(
-            message: "--variants: unknown variant '\(name)' (known: "
-              + AlignmentVariant.builtIn.map(\.name).joined(separator: ", ") + ")",
-            command: spec)
-        }
-        return variant
-      }
-    }
+    let variants = try parsed.list(
+      "--variants", default: AlignmentVariant.demoVariants.map(\.name),
+      expectation: "one of " + AlignmentVariant.builtIn.map(\.name).joined(separator: ", "),
+      spec: spec
+    ) { name in AlignmentVariant.builtIn.first { $0.name == name } }
     let seed = try parsed.seed("--seed", default: 0, spec: spec)
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let log = ProgressLog(quiet: parsed.has("--quiet"))
