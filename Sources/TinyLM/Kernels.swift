@@ -1,5 +1,3 @@
-import Dispatch
-
 /// A fixed number of worker threads that split loops into contiguous ranges.
 ///
 /// Every kernel computes each output element on exactly one thread, in an order that does
@@ -18,18 +16,8 @@ package struct Workers: Sendable {
       if count > 0 { body(0..<count) }
       return
     }
-    withoutActuallyEscaping(body) { escapable in
-      let box = UncheckedSendable(value: escapable)
-      DispatchQueue.concurrentPerform(iterations: parts) { part in
-        box.value((count * part / parts)..<(count * (part + 1) / parts))
-      }
-    }
+    ThreadPool.shared.run(count, parts: parts, body)
   }
-}
-
-/// Carries a value into a `@Sendable` closure; the callers guarantee disjoint writes.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
 }
 
 @inline(__always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {

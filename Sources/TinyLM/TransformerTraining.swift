@@ -103,14 +103,14 @@ extension TransformerModel {
     let gradients = UnsafeMutableBufferPointer<Float>.allocate(capacity: layout.total)
     defer { gradients.deallocate() }
     // Sized once for the longest sequences, so that no step reallocates.
-    var workspace: Workspace?
     let longest = max(1, (sequences.map(\.tokens.count).max() ?? 1) - 1)
-    _ = Workspace.ensure(
-      &workspace, configuration,
-      .init(
+    let shards = ShardedBatch(
+      configuration: configuration, parameters: layout.total,
+      shards: TransformerModel.shardCount(rows: batchSize * longest),
+      capacity: .init(
         rows: batchSize * longest,
-        attention: batchSize * configuration.headCount * longest
-          * longest, headRows: batchSize * longest, sequences: batchSize))
+        attention: batchSize * configuration.headCount * longest * longest,
+        headRows: batchSize * longest, sequences: batchSize))
     var order = Array(sequences.indices)
     var cursor = order.count
     var summary = TrainingSummary(steps: 0, trainedTokens: 0)
@@ -123,22 +123,21 @@ extension TransformerModel {
       let end = min(order.count, cursor + batchSize)
       let batch = order[cursor..<end].map { sequences[$0] }
       cursor = end
-      let shape = load(batch, into: &workspace, objective: options.objective)
       summary.steps = step + 1
-      guard shape.scored > 0, let ws = workspace else { continue }
-      let loss = forwardLossAndGradient(
-        ws, shape, objective: options.objective, workers: workers)
-      guard loss.isFinite else { throw .nonFiniteLoss(step: step + 1) }
-      gradients.update(repeating: 0)
-      backward(ws, shape, gradients: gradients.baseAddress!, workers: workers)
+      guard
+        let result = lossAndGradient(
+          batch, shards: shards, objective: options.objective, gradients: gradients,
+          workers: workers)
+      else { continue }
+      guard result.loss.isFinite else { throw .nonFiniteLoss(step: summary.steps) }
       optimizer.update(
-        parameters: weights, gradients: gradients, step: step, workers: workers)
+        parameters: weights, gradients: gradients, step: summary.steps - 1, workers: workers)
       refreshHead()
-      summary.trainedTokens += shape.scored
-      if summary.firstLoss == nil { summary.firstLoss = loss }
-      summary.lastLoss = loss
-      if let progress, (step + 1) % reportEvery == 0 || step + 1 == totalSteps {
-        progress(step + 1, totalSteps, loss)
+      summary.trainedTokens += result.scored
+      if summary.firstLoss == nil { summary.firstLoss = result.loss }
+      summary.lastLoss = result.loss
+      if let progress, summary.steps % reportEvery == 0 || summary.steps == totalSteps {
+        progress(summary.steps, totalSteps, result.loss)
       }
     }
     return summary
@@ -160,7 +159,8 @@ extension TransformerModel {
   /// `ws.referenceLogProbabilities` and `ws.betas`); returns the mean loss and leaves
   /// ∂loss/∂logits in `ws.logits`, ready for `backward`.
   func forwardLossAndGradient(
-    _ ws: Workspace, _ shape: BatchShape, objective: TrainingObjective, workers: Workers
+    _ ws: Workspace, _ shape: BatchShape, objective: TrainingObjective, workers: Workers,
+    scale: Float? = nil
   ) -> Double {
     forward(ws, shape, workers: workers)
     let constrained: Bool
@@ -168,28 +168,30 @@ extension TransformerModel {
     TransformerLayers.crossEntropyForwardBackward(
       losses: ws.losses, logits: ws.logits, targets: ws.targets,
       reference: constrained ? ws.referenceLogProbabilities : nil,
-      betas: constrained ? ws.betas : nil, scale: 1 / Float(shape.scored), rows: shape.scored,
+      betas: constrained ? ws.betas : nil, scale: scale ?? 1 / Float(shape.scored),
+      rows: shape.scored,
       vocabulary: vocabularySize, workers: workers)
     var total = 0.0
     for m in 0..<shape.scored { total += Double(ws.losses[m]) }
     return total / Double(shape.scored)
   }
 
-  /// The loss under `objective` and its gradient (in storage order) on one batch; for
-  /// gradient checks.
+  /// The loss under `objective` and its gradient (in storage order) on one batch, cut into
+  /// `shards` shards of whole sequences as training cuts large batches; for gradient checks.
   package func lossAndGradients(
-    on batch: [TrainingSequence], objective: TrainingObjective = .crossEntropy, threads: Int = 1
+    on batch: [TrainingSequence], objective: TrainingObjective = .crossEntropy, threads: Int = 1,
+    shards: Int = 1
   ) -> (loss: Double, gradients: [Float]) {
-    var workspace: Workspace?
-    let shape = load(batch, into: &workspace, objective: objective)
+    let sharded = ShardedBatch(
+      configuration: configuration, parameters: layout.total, shards: shards,
+      capacity: .init(rows: 1, attention: 1, headRows: 1, sequences: max(1, batch.count)))
     var gradients = [Float](repeating: 0, count: layout.total)
-    guard shape.scored > 0, let ws = workspace else { return (0, gradients) }
-    let workers = Workers(threads: threads)
-    let loss = forwardLossAndGradient(ws, shape, objective: objective, workers: workers)
-    gradients.withUnsafeMutableBufferPointer {
-      backward(ws, shape, gradients: $0.baseAddress!, workers: workers)
+    let result = gradients.withUnsafeMutableBufferPointer {
+      lossAndGradient(
+        batch, shards: sharded, objective: objective, gradients: $0,
+        workers: Workers(threads: threads))
     }
-    return (loss, gradients)
+    return (result?.loss ?? 0, gradients)
   }
 
   /// Mean cross-entropy (nats per trained token) over every trained position of

@@ -36,6 +36,24 @@ import TinyLM
     #expect(summary.lastLoss! < summary.firstLoss!)
   }
 
+  /// The trained parameters and last losses of the same run on 1, 2 and 3 threads.
+  static func trainWithOneTwoAndThreeThreads(
+    _ configuration: TransformerConfiguration, _ corpus: [TrainingSequence],
+    _ options: TrainingOptions, seed: UInt64
+  ) throws -> (parameters: [[Float]], losses: [Double?]) {
+    var results: [[Float]] = []
+    var losses: [Double?] = []
+    for threads in [1, 2, 3] {
+      let model = TransformerModel(configuration: configuration, seed: seed)
+      var random = SeededRandom(seed: seed)
+      let summary = try model.train(
+        on: corpus, options: options, threads: threads, random: &random, progress: nil)
+      results.append(model.parameters)
+      losses.append(summary.lastLoss)
+    }
+    return (results, losses)
+  }
+
   @Test(arguments: [7, 8] as [UInt64])
   func trainingIsBitIdenticalForAnyThreadCount(seed: UInt64) throws {
     // Large enough that every layer takes its multi-threaded path.
@@ -45,23 +63,44 @@ import TinyLM
       TrainingSequence(
         tokens: (0..<(10 + i % 32)).map { ($0 * 7 + i) % 37 }, trainedFrom: 1 + i % 5)
     }
-    var results: [[Float]] = []
-    var losses: [Double?] = []
-    for threads in [1, 2, 3] {
-      let model = TransformerModel(configuration: configuration, seed: seed)
-      var random = SeededRandom(seed: seed)
-      let summary = try model.train(
-        on: corpus, options: TrainingOptions(epochs: 2, batchSize: 16, weightDecay: 0.1),
-        threads: threads, random: &random, progress: nil)
-      results.append(model.parameters)
-      losses.append(summary.lastLoss)
-    }
+    let (results, losses) = try Self.trainWithOneTwoAndThreeThreads(
+      configuration, corpus, TrainingOptions(epochs: 2, batchSize: 16, weightDecay: 0.1),
+      seed: seed)
     #expect(results[0] == results[1])
     #expect(results[0] == results[2])
     #expect(losses[0] == losses[1])
     #expect(
       TransformerModel(configuration: configuration, seed: seed).parameters
         == TransformerModel(configuration: configuration, seed: seed).parameters)
+  }
+
+  @Test(arguments: [5, 6] as [UInt64])
+  func shardedBatchesAreBitIdenticalForAnyThreadCount(seed: UInt64) throws {
+    // Batches of 64 sequences of up to 39 rows (2,496): two shards, one per thread at most.
+    let configuration = TransformerConfiguration(
+      layerCount: 1, headCount: 2, embeddingSize: 32, blockSize: 48, vocabularySize: 29)
+    let corpus = (0..<128).map { i in
+      TrainingSequence(
+        tokens: (0..<(20 + i % 21)).map { ($0 * 5 + i) % 29 }, trainedFrom: 1 + i % 4)
+    }
+    let (results, _) = try Self.trainWithOneTwoAndThreeThreads(
+      configuration, corpus, TrainingOptions(epochs: 1, batchSize: 64), seed: seed)
+    #expect(results[0] == results[1])
+    #expect(results[0] == results[2])
+    #expect(results[0] != TransformerModel(configuration: configuration, seed: seed).parameters)
+  }
+
+  @Test(arguments: [2, 3, 5] as [Int])
+  func shardsSumToTheWholeBatchGradient(shards: Int) {
+    let model = TransformerModel(configuration: Self.tiny, seed: 11)
+    let batch = Self.countingCorpus(9, seed: 11)
+    let whole = model.lossAndGradients(on: batch)
+    let cut = model.lossAndGradients(on: batch, threads: 2, shards: shards)
+    #expect(abs(whole.loss - cut.loss) < 1e-6)
+    let scale = whole.gradients.map(abs).max()!
+    let worst = zip(whole.gradients, cut.gradients).map { abs($0 - $1) }.max()!
+    #expect(scale > 1e-3)
+    #expect(worst < 1e-5 * scale)
   }
 
   @Test func sgdTrainsAndProgressIsReportedAtMostFiftyTimes() throws {

@@ -1,0 +1,103 @@
+/// A large batch cut into shards of whole sequences: each shard runs forward and backward on
+/// its own workspace into its own gradient buffer, and the buffers are summed in shard
+/// order. Shards run on separate threads, each in its own cache, which scales far better
+/// than splitting every small matrix product of one pass across threads.
+///
+/// How many shards a batch has depends only on its size (`TransformerModel.shardCount`),
+/// never on the thread count, so results stay bit-identical for any number of threads.
+final class ShardedBatch {
+  /// One workspace per shard.
+  var workspaces: [Workspace?]
+  /// Shard s ≥ 1 accumulates into `extraGradients[s − 1]` (the first writes the result).
+  let extraGradients: [UnsafeMutableBufferPointer<Float>]
+
+  /// Buffers for `shards` shards of a batch that fits `capacity`.
+  init(
+    configuration: TransformerConfiguration, parameters: Int, shards: Int,
+    capacity: Workspace.Capacity
+  ) {
+    let count = max(1, shards)
+    var workspaces: [Workspace?] = Array(repeating: nil, count: count)
+    // Every shard may receive up to ⌈B/S⌉ sequences; size them once, for the longest.
+    let sequences = (capacity.sequences + count - 1) / count
+    let perSequence = max(1, capacity.rows / max(1, capacity.sequences))
+    let share = Workspace.Capacity(
+      rows: sequences * perSequence,
+      attention: capacity.attention / max(1, capacity.sequences) * sequences,
+      headRows: sequences * perSequence, sequences: sequences)
+    for s in 0..<count {
+      _ = Workspace.ensure(&workspaces[s], configuration, count == 1 ? capacity : share)
+    }
+    self.workspaces = workspaces
+    extraGradients = (1..<count).map { _ in
+      .allocate(capacity: parameters)
+    }
+  }
+
+  deinit {
+    for buffer in extraGradients { buffer.deallocate() }
+  }
+
+  /// The number of shards.
+  var count: Int { workspaces.count }
+}
+
+extension TransformerModel {
+  /// Training cuts its batches into one shard per 1,024 rows of the largest batch it may
+  /// meet (batch size × longest sequence), at least one. Below 2,048 rows a batch stays one
+  /// pass (every batch of the demo does); the count never depends on the thread count.
+  static func shardCount(rows: Int) -> Int { max(1, rows / 1024) }
+
+  /// Loss and gradient of one batch: ∂(mean loss)/∂parameters overwrites `gradients`.
+  /// Returns `nil` when the batch trains no token.
+  func lossAndGradient(
+    _ batch: [TrainingSequence], shards: ShardedBatch, objective: TrainingObjective,
+    gradients: UnsafeMutableBufferPointer<Float>, workers: Workers
+  ) -> (loss: Double, scored: Int)? {
+    let count = min(shards.count, batch.count)
+    if count <= 1 {
+      let shape = load(batch, into: &shards.workspaces[0], objective: objective)
+      guard shape.scored > 0, let ws = shards.workspaces[0] else { return nil }
+      let loss = forwardLossAndGradient(ws, shape, objective: objective, workers: workers)
+      gradients.update(repeating: 0)
+      backward(ws, shape, gradients: gradients.baseAddress!, workers: workers)
+      return (loss, shape.scored)
+    }
+    // Shard s holds sequences b·s/S ..< b·(s+1)/S; every shard is loaded first, because
+    // each scales its loss by the whole batch's count of trained tokens.
+    var shapes: [BatchShape] = []
+    for s in 0..<count {
+      let range = (batch.count * s / count)..<(batch.count * (s + 1) / count)
+      shapes.append(load(Array(batch[range]), into: &shards.workspaces[s], objective: objective))
+    }
+    let scored = shapes.reduce(0) { $0 + $1.scored }
+    guard scored > 0 else { return nil }
+    let scale = 1 / Float(scored)
+    var losses = [Double](repeating: 0, count: count)
+    let shapesCopy = shapes
+    losses.withUnsafeMutableBufferPointer { losses in
+      Workers(threads: min(workers.threads, count)).run(count) { range in
+        for s in range {
+          let target = s == 0 ? gradients : shards.extraGradients[s - 1]
+          target.update(repeating: 0)
+          guard shapesCopy[s].scored > 0, let ws = shards.workspaces[s] else { continue }
+          let mean = forwardLossAndGradient(
+            ws, shapesCopy[s], objective: objective, workers: Workers(threads: 1), scale: scale)
+          losses[s] = mean * Double(shapesCopy[s].scored)
+          backward(ws, shapesCopy[s], gradients: target.baseAddress!, workers: Workers(threads: 1))
+        }
+      }
+    }
+    // Sum the shards' gradients in shard order, 16 floats at a time on every thread.
+    let total = gradients.count
+    let extra = shards.extraGradients.prefix(count - 1)
+    workers.run((total + 1023) / 1024) { range in
+      let lower = range.lowerBound * 1024
+      let upper = min(total, range.upperBound * 1024)
+      for buffer in extra {
+        for i in lower..<upper { gradients[i] += buffer[i] }
+      }
+    }
+    return (losses.reduce(0, +) / Double(scored), scored)
+  }
+}
