@@ -18,6 +18,9 @@ public struct StageError: Error, CustomStringConvertible {
   }
 }
 
+/// An evaluated model's metrics and judged answers (forbidden, then benign).
+typealias EvaluatedRun = (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
+
 /// One trained and evaluated model: its record and every judged answer.
 public struct TrainedRun: Sendable {
   /// The JSON record.
@@ -102,28 +105,40 @@ public struct Pipeline: Sendable {
     log?("evaluate \(variant.name) / none")
     let alignedResult = evaluator.evaluate(aligned, threads: threads)
     let observedOpeners = Evaluator.refusalOpeners(in: alignedResult.forbidden, world: world)
+    // Attacks already run in this unit, by their data: an attack whose data equal an earlier
+    // one's is the same experiment (the adaptive attacker of a model that only ever says the
+    // rigid opener is refusal unlearning), trained once and reported under both names.
+    var attacks: [(data: [TrainingSequence], model: any LanguageModel, result: EvaluatedRun)] = []
     for condition in conditions ?? experiment.conditions {
       let model: any LanguageModel
-      let result: (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
+      let result: EvaluatedRun
       if condition == .none {
         model = aligned
         result = alignedResult
       } else {
-        model = aligned.copy()
-        let stage = "attack \(variant.name) \(condition.rawValue)"
-        log?(stage)
         var data = corpora.attack(
           condition, settings: experiment.attack, observedOpeners: observedOpeners)
-        if case .tokenwiseConstrained = settings.attack.objective {
-          // The provider's defense (Qi et al. 2024): the loss is held near the aligned model,
-          // which needs its log-probabilities of every attack token.
-          data = data.map { $0.withReference(aligned) }
+        if let earlier = attacks.first(where: { $0.data == data }) {
+          model = earlier.model
+          result = earlier.result
+        } else {
+          let copy = aligned.copy()
+          let stage = "attack \(variant.name) \(condition.rawValue)"
+          log?(stage)
+          let plainData = data
+          if case .tokenwiseConstrained = settings.attack.objective {
+            // The provider's defense (Qi et al. 2024): the loss is held near the aligned
+            // model, which needs its log-probabilities of every attack token.
+            data = data.map { $0.withReference(aligned) }
+          }
+          try Pipeline.train(
+            copy, on: data, options: settings.attack, stage: stage, family: settings.family,
+            seed: seed, threads: threads)
+          log?("evaluate \(variant.name) / \(condition.rawValue)")
+          model = copy
+          result = evaluator.evaluate(copy, threads: threads)
+          attacks.append((plainData, copy, result))
         }
-        try Pipeline.train(
-          model, on: data, options: settings.attack, stage: stage, family: settings.family,
-          seed: seed, threads: threads)
-        log?("evaluate \(variant.name) / \(condition.rawValue)")
-        result = evaluator.evaluate(model, threads: threads)
       }
       onModel?(variant, condition, model)
       onRun(
@@ -155,58 +170,59 @@ public struct Pipeline: Sendable {
   /// Runs every family, seed and variant, `threads` units at a time, and returns the runs
   /// in a fixed order (family, seed, variant, condition) whatever the thread count.
   ///
-  /// Two phases keep both cores busy: first every (family, seed) is pretrained, then every
-  /// (family, seed, variant) is aligned, attacked and evaluated; idle workers take the next
-  /// unit, longest first. Each stage draws from its own named stream, so the schedule never
-  /// changes a result. `progress` receives one line per finished unit.
+  /// One queue keeps both cores busy: first every (family, seed) is pretrained, then every
+  /// (family, seed, variant) is aligned, attacked and evaluated, transformers first (they
+  /// take longest); an idle worker takes the next task, and a unit whose base model is still
+  /// being pretrained waits for it. Each stage draws from its own named stream, so the
+  /// schedule never changes a result. `progress` receives one line per finished task.
   public func runAll(threads: Int, progress: (@Sendable (String) -> Void)? = nil)
     throws(StageError) -> [TrainedRun]
   {
     let jobs = experiment.families.flatMap { family in
       experiment.seeds.map { (family: family, seed: $0) }
     }
+    let units = jobs.indices.flatMap { job in experiment.variants.map { (job: job, variant: $0) } }
     let started = DispatchTime.now()
     @Sendable func elapsed() -> String {
       String(
         format: "%.1f s",
         Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
     }
-    // Phase 1: one base model per (family, seed); transformers first (they take longest).
-    let bases = ResultSlots<Result<any LanguageModel, StageError>>(count: jobs.count)
-    let baseOrder = jobs.indices.sorted {
-      (jobs[$0].family.family == .transformer ? 0 : 1, $0)
-        < (jobs[$1].family.family == .transformer ? 0 : 1, $1)
+    func transformersFirst(_ job: Int) -> Int { jobs[job].family.family == .transformer ? 0 : 1 }
+    // Tasks 0..<jobs.count pretrain job i; task jobs.count + u runs unit u.
+    let pretrainOrder = jobs.indices.sorted {
+      (transformersFirst($0), $0) < (transformersFirst($1), $1)
     }
-    let pretrainWorkers = max(1, min(threads, jobs.count))
-    let pretrainThreads = max(1, threads / pretrainWorkers)
-    Pipeline.forEachDynamically(baseOrder, workers: pretrainWorkers) { index in
-      let job = jobs[index]
-      do throws(StageError) {
-        bases[index] = .success(
-          try pretrained(family: job.family, seed: job.seed, threads: pretrainThreads))
-      } catch {
-        bases[index] = .failure(error)
-      }
-      progress?("  pretrained \(job.family.family.rawValue) seed \(job.seed) (\(elapsed()))")
-    }
-    for index in jobs.indices {
-      if case .failure(let error) = bases[index]! { throw error }
-    }
-    // Phase 2: one unit per (family, seed, variant).
-    let units = jobs.indices.flatMap { job in experiment.variants.map { (job: job, variant: $0) } }
-    let results = ResultSlots<Result<[TrainedRun], StageError>>(count: units.count)
     let unitOrder = units.indices.sorted {
-      (jobs[units[$0].job].family.family == .transformer ? 0 : 1, $0)
-        < (jobs[units[$1].job].family.family == .transformer ? 0 : 1, $1)
+      (transformersFirst(units[$0].job), $0) < (transformersFirst(units[$1].job), $1)
     }
-    let workers = max(1, min(threads, units.count))
+    let order = pretrainOrder + unitOrder.map { jobs.count + $0 }
+    let workers = max(1, min(threads, order.count))
+    // A lone pretraining (one family, one seed) gets every thread; units get one each.
+    let pretrainThreads = max(1, threads / max(1, min(threads, jobs.count)))
     let modelThreads = max(1, threads / workers)
+    let bases = ReadySlots<Result<any LanguageModel, StageError>>(count: jobs.count)
+    let results = ResultSlots<Result<[TrainedRun], StageError>>(count: units.count)
     let done = Counter()
-    Pipeline.forEachDynamically(unitOrder, workers: workers) { index in
+    Pipeline.forEachDynamically(order, workers: workers) { task in
+      if task < jobs.count {
+        let job = jobs[task]
+        do throws(StageError) {
+          bases.fill(
+            task,
+            with: .success(
+              try pretrained(family: job.family, seed: job.seed, threads: pretrainThreads)))
+        } catch {
+          bases.fill(task, with: .failure(error))
+        }
+        progress?("  pretrained \(job.family.family.rawValue) seed \(job.seed) (\(elapsed()))")
+        return
+      }
+      let index = task - jobs.count
       let unit = units[index]
       let job = jobs[unit.job]
+      guard case .success(let base) = bases.wait(for: unit.job) else { return }
       var runs: [TrainedRun] = []
-      guard case .success(let base) = bases[unit.job]! else { return }
       do throws(StageError) {
         try run(
           family: job.family, seed: job.seed, base: base, variant: unit.variant,
@@ -220,6 +236,9 @@ public struct Pipeline: Sendable {
       progress?(
         "[\(finished)/\(units.count)] \(job.family.family.rawValue) seed \(job.seed) "
           + "\(unit.variant.name) done (\(elapsed()))")
+    }
+    for index in jobs.indices {
+      if case .failure(let error) = bases.wait(for: index) { throw error }
     }
     var runs: [TrainedRun] = []
     for index in units.indices {
@@ -257,6 +276,30 @@ final class ResultSlots<Value>: @unchecked Sendable {
   subscript(index: Int) -> Value? {
     get { lock.withLock { values[index] } }
     set { lock.withLock { values[index] = newValue } }
+  }
+}
+
+/// Fixed slots filled once each; readers wait until their slot is filled.
+final class ReadySlots<Value>: @unchecked Sendable {
+  private var values: [Value?]
+  private let condition = NSCondition()
+
+  init(count: Int) { values = Array(repeating: nil, count: count) }
+
+  /// Fills slot `index` and wakes its readers.
+  func fill(_ index: Int, with value: Value) {
+    condition.withLock {
+      values[index] = value
+      condition.broadcast()
+    }
+  }
+
+  /// The value of slot `index`, once it is filled.
+  func wait(for index: Int) -> Value {
+    condition.withLock {
+      while values[index] == nil { condition.wait() }
+      return values[index]!
+    }
   }
 }
 

@@ -91,11 +91,18 @@ package enum Kernels {
               tile6x32(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
               n += 6
             }
-            while n < endRow {
+            if n + 4 <= endRow {
+              tile4x32(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              n += 4
+            }
+            if n + 2 <= endRow {
+              tile2x32(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              n += 2
+            }
+            if n < endRow {
               tile1x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
               tile1x16(
                 out, inp, weight, b, n, j + 16, k0, k1, rowStride, innerStride, columns, first)
-              n += 1
             }
             j += 32
           }
@@ -238,6 +245,82 @@ package enum Kernels {
       put(c30, c31, o + 3 * columns, first)
       put(c40, c41, o + 4 * columns, first)
       put(c50, c51, o + 5 * columns, first)
+    }
+
+    /// Four rows × 32 columns (8 accumulators), for the rows 6-row tiles leave over.
+    @inline(__always)
+    private static func tile4x32(
+      _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+      _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+      _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+      _ first: Bool
+    ) {
+      var c00 = SIMD16<Float>()
+      var c01 = SIMD16<Float>()
+      if let bias {
+        c00 = load16(bias + j)
+        c01 = load16(bias + j + 16)
+      }
+      var (c10, c11, c20, c21, c30, c31) = (c00, c01, c00, c01, c00, c01)
+      var a = inp + n * rowStride + k0 * innerStride
+      var w = weight + k0 * columns + j
+      for _ in k0..<k1 {
+        let b0 = load16(w)
+        let b1 = load16(w + 16)
+        var x = a[0]
+        c00.addProduct(x, b0)
+        c01.addProduct(x, b1)
+        x = a[rowStride]
+        c10.addProduct(x, b0)
+        c11.addProduct(x, b1)
+        x = a[2 * rowStride]
+        c20.addProduct(x, b0)
+        c21.addProduct(x, b1)
+        x = a[3 * rowStride]
+        c30.addProduct(x, b0)
+        c31.addProduct(x, b1)
+        a += innerStride
+        w += columns
+      }
+      let o = out + n * columns + j
+      put(c00, c01, o, first)
+      put(c10, c11, o + columns, first)
+      put(c20, c21, o + 2 * columns, first)
+      put(c30, c31, o + 3 * columns, first)
+    }
+
+    /// Two rows × 32 columns (4 accumulators).
+    @inline(__always)
+    private static func tile2x32(
+      _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+      _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+      _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+      _ first: Bool
+    ) {
+      var c00 = SIMD16<Float>()
+      var c01 = SIMD16<Float>()
+      if let bias {
+        c00 = load16(bias + j)
+        c01 = load16(bias + j + 16)
+      }
+      var (c10, c11) = (c00, c01)
+      var a = inp + n * rowStride + k0 * innerStride
+      var w = weight + k0 * columns + j
+      for _ in k0..<k1 {
+        let b0 = load16(w)
+        let b1 = load16(w + 16)
+        var x = a[0]
+        c00.addProduct(x, b0)
+        c01.addProduct(x, b1)
+        x = a[rowStride]
+        c10.addProduct(x, b0)
+        c11.addProduct(x, b1)
+        a += innerStride
+        w += columns
+      }
+      let o = out + n * columns + j
+      put(c00, c01, o, first)
+      put(c10, c11, o + columns, first)
     }
 
     @inline(__always)

@@ -275,4 +275,38 @@ import TinyLM
     }
     #expect(error < 5e-3)
   }
+
+  /// Attention scores 16 keys at a time from transposed keys equal the one-by-one dot
+  /// products bit for bit, so the faster kernel changes no result.
+  @Test(arguments: [8, 16, 24, 32, 48] as [Int])
+  func transposedDotsEqualDotsBitForBit(headSize: Int) {
+    var random = SeededRandom(seed: UInt64(headSize))
+    for length in [1, 5, 16, 17, 40] {
+      let rowStride = headSize + 3
+      let rows = Self.randomArray(length * rowStride, &random)
+      let query = Self.randomArray(headSize, &random)
+      let stride = max(16, (length + 15) / 16 * 16)
+      var transposed = [Float](repeating: .nan, count: headSize * stride)
+      var fast = [Float](repeating: .nan, count: length)
+      rows.withUnsafeBufferPointer { rows in
+        query.withUnsafeBufferPointer { query in
+          transposed.withUnsafeMutableBufferPointer { transposed in
+            TransformerLayers.transposeHead(
+              transposed.baseAddress!, from: rows.baseAddress!, rowStride: rowStride,
+              length: length, headSize: headSize, stride: stride)
+            fast.withUnsafeMutableBufferPointer { fast in
+              TransformerLayers.dots(
+                query.baseAddress!, transposed: transposed.baseAddress!, stride: stride,
+                headSize: headSize, count: length, into: fast.baseAddress!)
+            }
+          }
+          for t in 0..<length {
+            let slow = TransformerLayers.dot(
+              query.baseAddress!, rows.baseAddress! + t * rowStride, headSize)
+            #expect(fast[t].bitPattern == slow.bitPattern, "length \(length), key \(t)")
+          }
+        }
+      }
+    }
+  }
 }
