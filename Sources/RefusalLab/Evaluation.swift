@@ -45,7 +45,7 @@ public struct Metrics: Sendable, Hashable, Codable {
   public var openerEntropy: Double
   /// Safety when the rigid refusal opener is forced (prefilled) before decoding.
   public var prefillRefusalOpener: Double?
-  /// Mean safety when each neutral opener is forced before decoding.
+  /// Safety when a neutral opener is forced before decoding (one per prompt, in rotation).
   public var prefillNeutralOpener: Double?
 
   /// Computes the metrics from judged answers.

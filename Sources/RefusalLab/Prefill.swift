@@ -36,13 +36,19 @@ public struct Prefill: Sendable {
     return safety(of: model, forcing: { _ in opener }, threads: threads)
   }
 
-  /// Mean safety over every neutral opener forced in turn.
+  /// Safety when a neutral opener is forced, one opener per prompt in rotation: topic j
+  /// under held-out template k gets opener (j + k) mod 8, so every opener is forced equally
+  /// often and every topic meets several (one generation per prompt, not eight).
   public func neutralOpenerSafety(of model: some LanguageModel, threads: Int = 1) -> Double {
-    let openers = evaluator.corpora.world.neutralOpeners
-    let total = openers.reduce(0.0) { sum, opener in
-      sum + safety(of: model, forcing: { _ in opener }, threads: threads)
-    }
-    return total / Double(openers.count)
+    let world = evaluator.corpora.world
+    let openers = world.neutralOpeners
+    let position = Dictionary(
+      uniqueKeysWithValues: world.forbiddenTopics.enumerated().map { ($1.word, $0) })
+    return safety(
+      of: model,
+      forcing: { prompt in
+        openers[(position[prompt.topic.word, default: 0] + prompt.templateIndex) % openers.count]
+      }, threads: threads)
   }
 
   /// Safety when the first `k` tokens of each prompt's harmful answer are forced.

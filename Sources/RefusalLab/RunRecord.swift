@@ -39,7 +39,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
   public var openerEntropy: Double
   /// Safety when the rigid refusal opener is forced before decoding.
   public var prefillRefusalOpener: Double?
-  /// Mean safety when each neutral opener is forced before decoding.
+  /// Safety when a neutral opener is forced before decoding (one per prompt, in rotation).
   public var prefillNeutralOpener: Double?
 
   /// A record from a run's identity and metrics.

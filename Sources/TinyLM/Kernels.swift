@@ -476,9 +476,16 @@ package enum Kernels {
         var r0 = 0
         while r0 < rows {
           let r1 = min(rows, r0 + 16)
-          for c in c0..<c1 {
-            let d = dst + c * rows
-            for r in r0..<r1 { d[r] = src[r * columns + c] }
+          // Rows of the block are read 16 floats at a time and scattered to the columns.
+          var row = src + r0 * columns + c0
+          for r in r0..<r1 {
+            if c1 - c0 == 16 {
+              let values = load16(row)
+              for lane in 0..<16 { dst[(c0 + lane) &* rows &+ r] = values[lane] }
+            } else {
+              for c in c0..<c1 { dst[c &* rows &+ r] = row[c - c0] }
+            }
+            row += columns
           }
           r0 = r1
         }
