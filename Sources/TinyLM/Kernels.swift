@@ -476,16 +476,17 @@ package enum Kernels {
         var r0 = 0
         while r0 < rows {
           let r1 = min(rows, r0 + 16)
-          // Rows of the block are read 16 floats at a time and scattered to the columns.
-          var row = src + r0 * columns + c0
-          for r in r0..<r1 {
-            if c1 - c0 == 16 {
-              let values = load16(row)
-              for lane in 0..<16 { dst[(c0 + lane) &* rows &+ r] = values[lane] }
+          // Each column of the block is gathered into one vector and stored at once.
+          for c in c0..<c1 {
+            let column = src + r0 * columns + c
+            let d = dst + c * rows + r0
+            if r1 - r0 == 16 {
+              var values = SIMD16<Float>()
+              for lane in 0..<16 { values[lane] = column[lane &* columns] }
+              store16(values, d)
             } else {
-              for c in c0..<c1 { dst[c &* rows &+ r] = row[c - c0] }
+              for r in 0..<(r1 - r0) { d[r] = column[r &* columns] }
             }
-            row += columns
           }
           r0 = r1
         }
