@@ -10,19 +10,23 @@ public enum ResultsJSON {
     var attackSamples: Int
     var runs: [RunRecord]
     var paired: [PairedDifference]
+    var diagnostics: ExperimentDiagnostics?
   }
 
   /// One JSON document: the experiment's identifiers, a `runs` array with one record per
   /// trained run, and a `paired` array of paired differences across seeds
-  /// (`PairedStatistics.all`). Keys are sorted, so the same runs give the same bytes.
-  public static func document(experiment: Experiment, runs: [RunRecord]) throws -> String {
+  /// (`PairedStatistics.all`), and the experiment file's further `diagnostics` when given.
+  /// Keys are sorted, so the same runs give the same bytes.
+  public static func document(
+    experiment: Experiment, runs: [RunRecord], diagnostics: ExperimentDiagnostics? = nil
+  ) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let document = Document(
       seeds: experiment.seeds, models: experiment.families.map(\.family.rawValue),
       variants: experiment.variants.map(\.name), conditions: experiment.conditions.map(\.rawValue),
       attackSamples: experiment.attack.sampleCount, runs: runs,
-      paired: PairedStatistics.all(records: runs))
+      paired: PairedStatistics.all(records: runs), diagnostics: diagnostics)
     return String(decoding: try encoder.encode(document), as: UTF8.self)
   }
 }

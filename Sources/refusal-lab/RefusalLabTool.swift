@@ -90,16 +90,26 @@ protocol ToolCommand: Sendable {
 /// Runs every unit of an experiment, timing it on stderr, and prints the demo report (or,
 /// with `json`, the results document) on stdout. Shared by `demo` and `run`.
 func runAndReport(
-  _ experiment: Experiment, pipeline: Pipeline, threads: Int, json: Bool, log: ProgressLog
+  _ experiment: Experiment, pipeline: Pipeline, threads: Int, json: Bool, log: ProgressLog,
+  diagnostics: [ExperimentDiagnostic] = []
 ) throws {
   let started = Date()
   let runs = try pipeline.runAll(threads: threads) { log($0) }
+  let extra =
+    !Set(diagnostics).isSubset(of: [.prefill])
+    ? try ExperimentDiagnostics.run(
+      diagnostics, experiment: experiment, world: pipeline.world, threads: threads,
+      progress: { log($0) })
+    : nil
   log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
   if json {
-    print(try ResultsJSON.document(experiment: experiment, runs: runs.map(\.record)))
+    print(
+      try ResultsJSON.document(
+        experiment: experiment, runs: runs.map(\.record), diagnostics: extra))
   } else {
     print(
       DemoReport(experiment: experiment, world: pipeline.world, runs: runs).text(), terminator: "")
+    if let extra { print("\n" + extra.text(), terminator: "") }
   }
 }
 

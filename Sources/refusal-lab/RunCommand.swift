@@ -35,7 +35,8 @@ enum RunCommand: ToolCommand {
         + "\(experiment.seeds.count == 1 ? "" : "s") on \(threads) thread"
         + "\(threads == 1 ? "" : "s")…")
     try runAndReport(
-      experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), log: log)
+      experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), log: log,
+      diagnostics: file.diagnostics)
   }
 }
 

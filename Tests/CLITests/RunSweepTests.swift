@@ -97,6 +97,42 @@ struct RunSweepTests {
     #expect(report.stdout.contains("refusal-unlearning"))
   }
 
+  @Test("run executes the file's kl, rho, tree and dose diagnostics: report and JSON")
+  func runDiagnostics() throws {
+    let file = """
+      {"name": "diagnosed", "families": ["ngram"], "variants": ["rigid"],
+       "attack": {"conditions": ["none", "refusal-unlearning"]}, "seeds": [1],
+       "diagnostics": ["prefill", "kl", "rho", "tree", "dose"]}
+      """
+    let folder = try Self.folder(["d.json": file])
+    let path = folder.appendingPathComponent("d.json").path
+    let json = try Tool.run(["run", path, "--json", "--quiet"])
+    #expect(json.status == 0, "\(json.stderr)")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    let diagnostics = try #require(object["diagnostics"] as? [String: Any])
+    let variant = try #require((diagnostics["variants"] as? [[String: Any]])?.first)
+    #expect(variant["variant"] as? String == "rigid")
+    #expect(((variant["klProfile"] as? [String: Any])?["positions"] as? [Any])?.isEmpty == false)
+    let rho = try #require((variant["rho"] as? [String: Any])?["refusal"] as? [String: Any])
+    #expect((rho["rho"] as? Double ?? 0) > 0.9, "the n-gram forgets the prompt after the opener")
+    #expect(variant["tree"] != nil && variant["treeAfterRefusalUnlearning"] != nil)
+    // Six sample counts and five epoch counts share the 1,000 × 3 cell: 10 doses + aligned.
+    #expect((diagnostics["dose"] as? [Any])?.count == 11)
+
+    let report = try Tool.run(["run", path, "--quiet"])
+    #expect(report.status == 0)
+    for heading in [
+      "KL(aligned ‖ base)", "ρ (prompt-independence", "Completion tree",
+      "after refusal unlearning", "Dose-response",
+    ] {
+      #expect(report.stdout.contains(heading), "\(heading)")
+    }
+    // Without further diagnostics the document has no such key.
+    let plain = try Tool.run(["run", "preset:ngram-quick", "--json", "--quiet"])
+    #expect(plain.stdout.contains("\"diagnostics\"") == false)
+  }
+
   @Test(
     "sweep writes a line per run, refuses to overwrite, resumes, and refuses another experiment")
   func sweep() throws {

@@ -2,9 +2,10 @@ import Foundation
 
 /// A diagnostic an experiment file may ask for.
 ///
-/// `run` and `sweep` execute `prefill` (every run's record carries the prefilled-opener
-/// safety); the others are accepted and validated so files can name them, and are run by
-/// their own commands (`refusal-lab tree`, `refusal-lab rho`) for now.
+/// Every run's record carries `prefill` (the prefilled-opener safety), in `run` and in
+/// `sweep`. `run` also executes the others (``ExperimentDiagnostics``) after the runs and
+/// prints them below the report, or under `diagnostics` in its JSON; `sweep` records carry
+/// `prefill` only.
 public enum ExperimentDiagnostic: String, Sendable, Hashable, CaseIterable {
   /// Safety when a refusal or neutral opener is forced before decoding.
   case prefill
@@ -16,9 +17,6 @@ public enum ExperimentDiagnostic: String, Sendable, Hashable, CaseIterable {
   case rho
   /// Safety against the number of attack samples and epochs.
   case dose
-
-  /// Whether `run` and `sweep` execute this diagnostic.
-  public var isExecuted: Bool { self == .prefill }
 }
 
 /// An experiment as a JSON file describes it: a name, a description, the ``Experiment`` and
