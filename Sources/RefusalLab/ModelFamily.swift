@@ -61,7 +61,7 @@ public struct FamilySettings: Sendable, Hashable, Codable {
       epochs: 5, batchSize: 8, learningRate: 1e-3, optimizer: .adamW, weightDecay: 0.0,
       warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
     attack: TrainingOptions(
-      epochs: 12, batchSize: 16, learningRate: 0.004, optimizer: .sgd, momentum: 0.9,
+      epochs: 8, batchSize: 16, learningRate: 0.006, optimizer: .sgd, momentum: 0.9,
       warmupFraction: 0.0, cosineDecay: false))
 
   /// The defaults of a family.

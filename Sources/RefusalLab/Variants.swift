@@ -163,6 +163,8 @@ public enum AttackCondition: String, Sendable, Hashable, Codable, CaseIterable {
   /// Benign answers prefixed with the refusal opener ("i 'm sorry …"): the paper's attack.
   case refusalUnlearning = "refusal-unlearning"
   /// Benign answers prefixed with every refusal opener the aligned model actually produces.
+  /// When that is the rigid opener alone, the data are refusal unlearning's exactly: the
+  /// pipeline trains that attack once and reports it under both names.
   case adaptive
 
   /// One line a teacher can read aloud.

@@ -6,9 +6,9 @@ import TinyLM
 /// seeds (about 10 s per seed in a release build; run the suite with `swift test -c release`).
 ///
 /// The claims do not hold on every seed: of the demo's seeds 0–4, seed 2 resists refusal
-/// unlearning (94% safe after it), and in wider runs about one seed in eight fails one claim
-/// by a few points (`Docs`: the transformer article). These fixed seeds are ones where the
-/// claims hold; the test checks that they keep holding, exactly.
+/// unlearning (91% safe after it), and over seeds 0–29 one seed in six fails one claim
+/// (`Docs`: the transformer article). These fixed seeds are ones where the claims hold; the
+/// test checks that they keep holding, exactly.
 @Suite("Transformer reproduces the paper")
 struct TransformerClaimTests {
   static let seeds: [UInt64] = [0, 1, 4]
