@@ -42,7 +42,7 @@ let mathLibrary: [LinkerSetting] = [.linkedLibrary("m", .when(platforms: [.linux
 
 let package = Package(
   name: "RefusalLab",
-  platforms: [.macOS(.v13)],
+  platforms: [.macOS(.v15)],
   products: [
     .library(name: "TinyLM", targets: ["TinyLM"]),
     .library(name: "RefusalLab", targets: ["RefusalLab"]),
