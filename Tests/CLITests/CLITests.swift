@@ -20,8 +20,12 @@ struct Tool {
   }()
 
   static func run(_ arguments: [String]) throws -> Output {
+    guard let executable = url else {
+      Issue.record("refusal-lab is not built next to the tests")
+      throw CocoaError(.fileNoSuchFile)
+    }
     let process = Process()
-    process.executableURL = try #require(url, "refusal-lab is built next to the tests")
+    process.executableURL = executable
     process.arguments = arguments
     let out = Pipe()
     let err = Pipe()
