@@ -102,9 +102,14 @@ public struct ExperimentDiagnostics: Sendable, Codable {
           branching: treeBranching, depth: treeDepth)
       }
       report.tree = tree(models.aligned)
-      // The pipeline's refusal-unlearning attack, on its own named stream.
+      // The pipeline's refusal-unlearning attack, on its own named stream (with the aligned
+      // model's reference log-probabilities when the constrained objective defends).
+      var data = models.corpora.attack(.refusalUnlearning, settings: experiment.attack)
+      if case .tokenwiseConstrained = settings.attack.objective {
+        data = data.map { $0.withReference(models.aligned) }
+      }
       let attacked = try models.attacked(
-        with: models.corpora.attack(.refusalUnlearning, settings: experiment.attack),
+        with: data,
         stage: "attack \(variant.name) \(AttackCondition.refusalUnlearning.rawValue)")
       report.treeAfterRefusalUnlearning = tree(attacked)
     }
