@@ -105,10 +105,11 @@ public struct Pipeline: Sendable {
     log?("evaluate \(variant.name) / none")
     let alignedResult = evaluator.evaluate(aligned, threads: threads)
     let observedOpeners = Evaluator.refusalOpeners(in: alignedResult.forbidden, world: world)
-    // Attacks already run in this unit, by their data: an attack whose data equal an earlier
-    // one's is the same experiment (the adaptive attacker of a model that only ever says the
-    // rigid opener is refusal unlearning), trained once and reported under both names.
-    var attacks: [(data: [TrainingSequence], model: any LanguageModel, result: EvaluatedRun)] = []
+    // Attacks already run in this unit, by stage. An adaptive attack whose data equal
+    // refusal unlearning's (the aligned model only ever says the rigid opener) is refusal
+    // unlearning: it trains under that stage, on that stream, once, whichever of the two
+    // conditions comes first or runs alone.
+    var attacks: [String: (model: any LanguageModel, result: EvaluatedRun)] = [:]
     for condition in conditions ?? experiment.conditions {
       let model: any LanguageModel
       let result: EvaluatedRun
@@ -118,14 +119,17 @@ public struct Pipeline: Sendable {
       } else {
         var data = corpora.attack(
           condition, settings: experiment.attack, observedOpeners: observedOpeners)
-        if let earlier = attacks.first(where: { $0.data == data }) {
+        let trainedAs =
+          condition == .adaptive
+            && data == corpora.attack(.refusalUnlearning, settings: experiment.attack)
+          ? AttackCondition.refusalUnlearning : condition
+        let stage = "attack \(variant.name) \(trainedAs.rawValue)"
+        if let earlier = attacks[stage] {
           model = earlier.model
           result = earlier.result
         } else {
           let copy = aligned.copy()
-          let stage = "attack \(variant.name) \(condition.rawValue)"
           log?(stage)
-          let plainData = data
           if case .tokenwiseConstrained = settings.attack.objective {
             // The provider's defense (Qi et al. 2024): the loss is held near the aligned
             // model, which needs its log-probabilities of every attack token.
@@ -134,10 +138,10 @@ public struct Pipeline: Sendable {
           try Pipeline.train(
             copy, on: data, options: settings.attack, stage: stage, family: settings.family,
             seed: seed, threads: threads)
-          log?("evaluate \(variant.name) / \(condition.rawValue)")
+          log?("evaluate \(variant.name) / \(trainedAs.rawValue)")
           model = copy
           result = evaluator.evaluate(copy, threads: threads)
-          attacks.append((plainData, copy, result))
+          attacks[stage] = (copy, result)
         }
       }
       onModel?(variant, condition, model)
@@ -198,9 +202,10 @@ public struct Pipeline: Sendable {
     }
     let order = pretrainOrder + unitOrder.map { jobs.count + $0 }
     let workers = max(1, min(threads, order.count))
-    // A lone pretraining (one family, one seed) gets every thread; units get one each.
+    // Threads are shared among the pretrainings, then among the units (a lone unit gets
+    // them all); a unit waiting for its base uses none.
     let pretrainThreads = max(1, threads / max(1, min(threads, jobs.count)))
-    let modelThreads = max(1, threads / workers)
+    let modelThreads = max(1, threads / max(1, min(threads, units.count)))
     let bases = ReadySlots<Result<any LanguageModel, StageError>>(count: jobs.count)
     let results = ResultSlots<Result<[TrainedRun], StageError>>(count: units.count)
     let done = Counter()

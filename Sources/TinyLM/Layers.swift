@@ -710,16 +710,21 @@ package enum TransformerLayers {
         total = x[0] * load16(transposed + j)
         for i in 1..<16 { total = total + x[i] * load16(transposed + i * stride + j) }
       } else {
-        // `dot` fuses products into 16 lane sums (lane l takes channels l, l + 16, …), then
-        // adds the lanes one after the other.
+        // `dot` fuses products into 16 lane sums (lane l takes channels l, l + 16, …; its
+        // zero-padded last chunk adds 0·0 to the lanes past the end), then adds the lanes
+        // one after the other.
+        let chunks = (headSize + 15) / 16
         total = SIMD16(repeating: -0.0)
-        for lane in 0..<min(16, headSize) {
+        for lane in 0..<16 {
           var partial = SIMD16<Float>()
           var i = lane
+          var terms = 0
           while i < headSize {
             partial.addProduct(x[i], load16(transposed + i * stride + j))
             i += 16
+            terms += 1
           }
+          if terms < chunks { partial = partial + SIMD16(repeating: 0) }
           total = total + partial
         }
       }

@@ -88,7 +88,7 @@ extension TransformerModel {
         }
       }
     }
-    // Sum the shards' gradients in shard order, 16 floats at a time on every thread.
+    // Sum the shards' gradients in shard order, in chunks of 1,024 parameters per thread.
     let total = gradients.count
     let extra = shards.extraGradients.prefix(count - 1)
     workers.run((total + 1023) / 1024) { range in

@@ -66,7 +66,8 @@ final class ThreadPool: @unchecked Sendable {
       finished.store(0, ordering: .relaxed)
       let number = ((ticket.load(ordering: .relaxed) >> 32) &+ 1) & 0xFFFF_FFFF
       ticket.store(number << 32 | UInt64(parts) << 16, ordering: .sequentiallyConsistent)
-      for worker in workers
+      // Only the first parts − 1 workers help with this loop; only they are woken.
+      for worker in workers.prefix(parts - 1)
       where worker.sleeping.exchange(0, ordering: .sequentiallyConsistent) == 1 {
         worker.wakeUp.signal()
       }
@@ -101,24 +102,31 @@ final class ThreadPool: @unchecked Sendable {
     loop.body((loop.count * part / loop.parts)..<(loop.count * (part + 1) / loop.parts))
   }
 
-  /// A worker's life: wait for a new loop number, help with it, repeat.
+  /// A worker's life: wait for a new loop number, help with it if the loop has parts for
+  /// this worker (worker i helps loops of more than i + 1 parts, so a loop of `--threads N`
+  /// parts keeps N threads busy, never more), repeat. It sleeps after spinning a
+  /// millisecond without helping.
   private func work(_ index: Int) {
     var seen: UInt64 = 0
+    var spinStart: UInt64 = 0
     while true {
-      var spinStart: UInt64 = 0
-      var number = ticket.load(ordering: .acquiring) >> 32
-      while number == seen {
-        let now = DispatchTime.now().uptimeNanoseconds
-        if spinStart == 0 {
-          spinStart = now
-        } else if now - spinStart > Self.spinNanoseconds {
-          sleep(index, seen: seen)
+      let current = ticket.load(ordering: .acquiring)
+      let number = current >> 32
+      if number != seen {
+        seen = number
+        if Int((current >> 16) & 0xFFFF) > index + 1 {
+          takeParts(of: number)
           spinStart = 0
+          continue
         }
-        number = ticket.load(ordering: .acquiring) >> 32
       }
-      seen = number
-      takeParts(of: number)
+      let now = DispatchTime.now().uptimeNanoseconds
+      if spinStart == 0 {
+        spinStart = now
+      } else if now - spinStart > Self.spinNanoseconds {
+        sleep(index, seen: seen)
+        spinStart = 0
+      }
     }
   }
 

@@ -27,4 +27,20 @@ import TinyLM
     #expect(models["rigid refusal-unlearning"]! === models["rigid adaptive"]!)
     #expect(models["diverse refusal-unlearning"]! !== models["diverse adaptive"]!)
   }
+
+  @Test func anAdaptiveAttackAloneTrainsUnderRefusalUnlearningsStage() throws {
+    // Whichever condition comes first, or alone, the shared attack trains under one stage
+    // name, so it draws from one stream and is one model in every command.
+    for conditions in [[.none, .adaptive], [.adaptive, .refusalUnlearning]] as [[AttackCondition]] {
+      let pipeline = try Pipeline(
+        experiment: Experiment(
+          families: [.ngramDefault], variants: [.rigid], conditions: conditions, seeds: [1]))
+      var stages: [String] = []
+      try pipeline.run(
+        family: .ngramDefault, seed: 1, log: { stages.append($0) }, onRun: { _ in })
+      #expect(
+        stages.filter { $0.hasPrefix("attack") } == ["attack rigid refusal-unlearning"],
+        "\(conditions)")
+    }
+  }
 }
