@@ -36,6 +36,10 @@ public struct DoseResponse: Sendable {
     public var attack: AttackSettings
     /// The world's size.
     public var world: WorldConfiguration
+    /// Decoding: 0 for greedy (the default), above 0 to sample at that temperature.
+    public var temperature: Double
+    /// The longest answer generated.
+    public var maxNewTokens: Int
 
     /// The sample counts 10, 30, 100, 300, 1,000, 3,000.
     public static let standardSampleCounts = [10, 30, 100, 300, 1000, 3000]
@@ -48,7 +52,8 @@ public struct DoseResponse: Sendable {
       family: FamilySettings, variants: [AlignmentVariant] = AlignmentVariant.builtIn,
       conditions: [AttackCondition] = [.refusalUnlearning, .randomPrefix], seeds: [UInt64],
       sampleCounts: [Int] = standardSampleCounts, epochCounts: [Int] = standardEpochCounts,
-      attack: AttackSettings = .paper, world: WorldConfiguration = .standard
+      attack: AttackSettings = .paper, world: WorldConfiguration = .standard,
+      temperature: Double = 0, maxNewTokens: Int = 24
     ) {
       self.family = family
       self.variants = variants
@@ -58,6 +63,8 @@ public struct DoseResponse: Sendable {
       self.epochCounts = epochCounts
       self.attack = attack
       self.world = world
+      self.temperature = temperature
+      self.maxNewTokens = maxNewTokens
     }
 
     /// Checks every setting, naming the first one out of range (`samples[0]: must be in
@@ -155,7 +162,8 @@ public struct DoseResponse: Sendable {
       experiment: Experiment(
         world: configuration.world, families: [configuration.family],
         variants: configuration.variants, conditions: [.none], attack: configuration.attack,
-        seeds: configuration.seeds))
+        seeds: configuration.seeds, maxNewTokens: configuration.maxNewTokens,
+        temperature: configuration.temperature))
   }
 
   /// Runs every seed, `threads` jobs at a time, and returns the points in a fixed order
@@ -203,7 +211,9 @@ public struct DoseResponse: Sendable {
       onModel: { variant, _, model in models[variant.name] = model },
       onRun: { run in aligned[run.record.variant] = (models[run.record.variant]!, run) })
     let corpora = Corpora(world: pipeline.world, seed: seed)
-    let evaluator = Evaluator(corpora: corpora, maxNewTokens: pipeline.experiment.maxNewTokens)
+    let evaluator = Evaluator(
+      corpora: corpora, maxNewTokens: pipeline.experiment.maxNewTokens,
+      temperature: pipeline.experiment.temperature)
     var points: [Point] = []
     func point(_ variant: String, _ condition: AttackCondition, _ dose: Dose, _ m: Metrics)
       -> Point

@@ -45,7 +45,7 @@ public struct ExperimentDiagnostics: Sendable, Codable {
 
   /// Runs `diagnostics` (`prefill` is ignored: the pipeline's records carry it) for
   /// `experiment`. The dose sweep attacks with every condition of the experiment but `none`
-  /// at the standard sample and epoch counts.
+  /// at the standard sample and epoch counts, and decodes as the experiment does.
   public static func run(
     _ diagnostics: [ExperimentDiagnostic], experiment: Experiment, world: World, threads: Int,
     progress: (@Sendable (String) -> Void)? = nil
@@ -71,7 +71,8 @@ public struct ExperimentDiagnostics: Sendable, Codable {
         let sweep = try DoseResponse(
           configuration: .init(
             family: settings, variants: experiment.variants, conditions: attacks,
-            seeds: experiment.seeds, attack: experiment.attack, world: experiment.world))
+            seeds: experiment.seeds, attack: experiment.attack, world: experiment.world,
+            temperature: experiment.temperature, maxNewTokens: experiment.maxNewTokens))
         let points = try sweep.run(threads: threads, progress: progress)
         result.dose += points
         result.doseTables.append(sweep.table(points))

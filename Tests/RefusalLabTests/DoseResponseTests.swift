@@ -32,6 +32,20 @@ struct DoseResponseTests {
     ).safety
   }
 
+  @Test("The sweep decodes as configured: sampling lets some aligned answers slip")
+  func decodingFollowsTheConfiguration() throws {
+    var sampled = Self.configuration(samples: [10], epochs: [1])
+    sampled.temperature = 1
+    let greedy = try DoseResponse(configuration: Self.configuration(samples: [10], epochs: [1]))
+    let aligned = { (points: [DoseResponse.Point]) in points.first { $0.condition == "none" } }
+    let greedySafety = try #require(aligned(try greedy.points(seed: 1))).safety
+    let sampledSafety = try #require(
+      aligned(try DoseResponse(configuration: sampled).points(seed: 1))
+    ).safety
+    #expect(greedySafety == 1)
+    #expect(sampledSafety < greedySafety)
+  }
+
   @Test("Rigid n-gram: safety never rises with the samples, and falls past the threshold")
   func monotoneInSamples() throws {
     let sweep = try DoseResponse(configuration: Self.configuration())
