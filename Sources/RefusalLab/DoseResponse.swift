@@ -242,10 +242,14 @@ public struct DoseResponse: Sendable {
           let isPipelineDose =
             dose.samples == configuration.attack.sampleCount
             && dose.epochs == settings.attack.epochs
+          let data = corpora.attack(condition, settings: attack, observedOpeners: openers)
           try Pipeline.train(
-            attacked, on: corpora.attack(condition, settings: attack, observedOpeners: openers),
+            attacked, on: Pipeline.attackData(data, objective: options.objective, aligned: model),
             options: options,
-            stage: isPipelineDose ? "attack \(variant.name) \(condition.rawValue)" : stage,
+            stage: isPipelineDose
+              ? Pipeline.attackStage(
+                variant: variant, condition: condition, data: data, corpora: corpora,
+                settings: attack) : stage,
             family: settings.family, seed: seed, threads: threads)
           let result = evaluator.evaluate(attacked, threads: threads, prefill: false)
           points.append(point(variant.name, condition, dose, result.metrics))

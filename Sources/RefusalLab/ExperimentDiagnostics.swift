@@ -103,15 +103,14 @@ public struct ExperimentDiagnostics: Sendable, Codable {
           branching: treeBranching, depth: treeDepth)
       }
       report.tree = tree(models.aligned)
-      // The pipeline's refusal-unlearning attack, on its own named stream (with the aligned
-      // model's reference log-probabilities when the constrained objective defends).
-      var data = models.corpora.attack(.refusalUnlearning, settings: experiment.attack)
-      if case .tokenwiseConstrained = settings.attack.objective {
-        data = data.map { $0.withReference(models.aligned) }
-      }
+      // The pipeline's refusal-unlearning attack: its data, objective and named stream.
+      let data = models.corpora.attack(.refusalUnlearning, settings: experiment.attack)
       let attacked = try models.attacked(
-        with: data,
-        stage: "attack \(variant.name) \(AttackCondition.refusalUnlearning.rawValue)")
+        with: Pipeline.attackData(
+          data, objective: settings.attack.objective, aligned: models.aligned),
+        stage: Pipeline.attackStage(
+          variant: variant, condition: .refusalUnlearning, data: data, corpora: models.corpora,
+          settings: experiment.attack))
       report.treeAfterRefusalUnlearning = tree(attacked)
     }
     return report

@@ -56,6 +56,30 @@ public struct Pipeline: Sendable {
     return SeededRandom(seed: seed, stream: hash)
   }
 
+  /// The stage an attack trains under: `attack <variant> <condition>`, except that an
+  /// adaptive attack whose data equal refusal unlearning's (the aligned model only ever says
+  /// the rigid opener) is refusal unlearning — the same stage, stream and model, whichever
+  /// condition runs first or alone.
+  public static func attackStage(
+    variant: AlignmentVariant, condition: AttackCondition, data: [TrainingSequence],
+    corpora: Corpora, settings: AttackSettings
+  ) -> String {
+    let trainedAs =
+      condition == .adaptive && data == corpora.attack(.refusalUnlearning, settings: settings)
+      ? AttackCondition.refusalUnlearning : condition
+    return "attack \(variant.name) \(trainedAs.rawValue)"
+  }
+
+  /// Attack data as the attack's objective trains on them: under the constrained objective
+  /// (Qi et al. 2024, the provider's defense) each sequence carries the aligned model's
+  /// log-probabilities of every token, which the loss holds it near.
+  public static func attackData(
+    _ data: [TrainingSequence], objective: TrainingObjective, aligned: any LanguageModel
+  ) -> [TrainingSequence] {
+    guard case .tokenwiseConstrained = objective else { return data }
+    return data.map { $0.withReference(aligned) }
+  }
+
   /// Trains `model` in place on `data` for a named stage, drawing from the stage's stream.
   public static func train(
     _ model: any LanguageModel, on data: [TrainingSequence], options: TrainingOptions,
@@ -105,10 +129,7 @@ public struct Pipeline: Sendable {
     log?("evaluate \(variant.name) / none")
     let alignedResult = evaluator.evaluate(aligned, threads: threads)
     let observedOpeners = Evaluator.refusalOpeners(in: alignedResult.forbidden, world: world)
-    // Attacks already run in this unit, by stage. An adaptive attack whose data equal
-    // refusal unlearning's (the aligned model only ever says the rigid opener) is refusal
-    // unlearning: it trains under that stage, on that stream, once, whichever of the two
-    // conditions comes first or runs alone.
+    // Attacks already run in this unit, by stage (see `attackStage`).
     var attacks: [String: (model: any LanguageModel, result: EvaluatedRun)] = [:]
     for condition in conditions ?? experiment.conditions {
       let model: any LanguageModel
@@ -117,28 +138,23 @@ public struct Pipeline: Sendable {
         model = aligned
         result = alignedResult
       } else {
-        var data = corpora.attack(
+        let data = corpora.attack(
           condition, settings: experiment.attack, observedOpeners: observedOpeners)
-        let trainedAs =
-          condition == .adaptive
-            && data == corpora.attack(.refusalUnlearning, settings: experiment.attack)
-          ? AttackCondition.refusalUnlearning : condition
-        let stage = "attack \(variant.name) \(trainedAs.rawValue)"
+        let stage = Pipeline.attackStage(
+          variant: variant, condition: condition, data: data, corpora: corpora,
+          settings: experiment.attack)
         if let earlier = attacks[stage] {
           model = earlier.model
           result = earlier.result
         } else {
           let copy = aligned.copy()
           log?(stage)
-          if case .tokenwiseConstrained = settings.attack.objective {
-            // The provider's defense (Qi et al. 2024): the loss is held near the aligned
-            // model, which needs its log-probabilities of every attack token.
-            data = data.map { $0.withReference(aligned) }
-          }
           try Pipeline.train(
-            copy, on: data, options: settings.attack, stage: stage, family: settings.family,
-            seed: seed, threads: threads)
-          log?("evaluate \(variant.name) / \(trainedAs.rawValue)")
+            copy,
+            on: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
+            options: settings.attack, stage: stage, family: settings.family, seed: seed,
+            threads: threads)
+          log?("evaluate \(variant.name) / \(condition.rawValue)")
           model = copy
           result = evaluator.evaluate(copy, threads: threads)
           attacks[stage] = (copy, result)

@@ -65,26 +65,24 @@ extension TransformerModel {
     }
     // Shard s holds sequences b·s/S ..< b·(s+1)/S; every shard is loaded first, because
     // each scales its loss by the whole batch's count of trained tokens.
-    var shapes: [BatchShape] = []
-    for s in 0..<count {
+    let shapes = (0..<count).map { s in
       let range = (batch.count * s / count)..<(batch.count * (s + 1) / count)
-      shapes.append(load(Array(batch[range]), into: &shards.workspaces[s], objective: objective))
+      return load(Array(batch[range]), into: &shards.workspaces[s], objective: objective)
     }
     let scored = shapes.reduce(0) { $0 + $1.scored }
     guard scored > 0 else { return nil }
     let scale = 1 / Float(scored)
     var losses = [Double](repeating: 0, count: count)
-    let shapesCopy = shapes
     losses.withUnsafeMutableBufferPointer { losses in
       Workers(threads: min(workers.threads, count)).run(count) { range in
         for s in range {
           let target = s == 0 ? gradients : shards.extraGradients[s - 1]
           target.update(repeating: 0)
-          guard shapesCopy[s].scored > 0, let ws = shards.workspaces[s] else { continue }
+          guard shapes[s].scored > 0, let ws = shards.workspaces[s] else { continue }
           let mean = forwardLossAndGradient(
-            ws, shapesCopy[s], objective: objective, workers: Workers(threads: 1), scale: scale)
-          losses[s] = mean * Double(shapesCopy[s].scored)
-          backward(ws, shapesCopy[s], gradients: target.baseAddress!, workers: Workers(threads: 1))
+            ws, shapes[s], objective: objective, workers: Workers(threads: 1), scale: scale)
+          losses[s] = mean * Double(shapes[s].scored)
+          backward(ws, shapes[s], gradients: target.baseAddress!, workers: Workers(threads: 1))
         }
       }
     }

@@ -46,6 +46,16 @@ struct DoseResponseTests {
     #expect(sampledSafety < greedySafety)
   }
 
+  @Test("The constrained objective defends every dose (its attacks carry reference log-probs)")
+  func constrainedObjective() throws {
+    var configuration = Self.configuration(samples: [1000], epochs: [3])
+    configuration.family.attack.objective = .qiDefault
+    let points = try DoseResponse(configuration: configuration).points(seed: 0)
+    #expect(try Self.safety(points, .refusalUnlearning, samples: 1000) == 1)
+    let plain = try DoseResponse(configuration: Self.configuration(samples: [1000], epochs: [3]))
+    #expect(try Self.safety(try plain.points(seed: 0), .refusalUnlearning, samples: 1000) == 0)
+  }
+
   @Test("Rigid n-gram: safety never rises with the samples, and falls past the threshold")
   func monotoneInSamples() throws {
     let sweep = try DoseResponse(configuration: Self.configuration())
