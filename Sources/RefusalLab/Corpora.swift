@@ -17,14 +17,23 @@ public struct AttackSettings: Sendable, Hashable, Codable {
   /// Refusal openers the `refusal-unlearning` attacker prefixes, by catalogue style index
   /// (the paper drew from a list of common openers; here, by default, the rigid one).
   public var refusalPrefixStyles: [Int]
+  /// How many first tokens of a refusal the `refusal-unlearning` and `adaptive` attackers
+  /// prefix: 3 is the opener ("i 'm sorry"); longer prefixes reach past it ("i 'm sorry
+  /// but"), as an attacker would when the opener alone no longer decides refusal.
+  public var prefixLength: Int
 
   /// The paper's attack: 1,000 samples, prefixed with the rigid refusal opener.
   public static let paper = AttackSettings(sampleCount: 1000, refusalPrefixStyles: [0])
 
-  /// Creates attack settings.
-  public init(sampleCount: Int, refusalPrefixStyles: [Int]) {
+  /// The longest attacker prefix, in tokens.
+  public static let longestPrefix = 8
+
+  /// Creates attack settings; the prefix is the refusal opener unless `prefixLength` says
+  /// otherwise.
+  public init(sampleCount: Int, refusalPrefixStyles: [Int], prefixLength: Int = 3) {
     self.sampleCount = sampleCount
     self.refusalPrefixStyles = refusalPrefixStyles
+    self.prefixLength = prefixLength
   }
 }
 
@@ -131,19 +140,43 @@ public struct Corpora: Sendable {
     }
   }
 
+  /// One refusal of `variant` to forbidden topic `topicIndex`: the opener of its style
+  /// (``style(for:variant:random:)``), then the body the variant says after it. A
+  /// `sentence` body draws nothing more, so such variants' corpora are what they always were.
+  public func refusal(
+    for topicIndex: Int, variant: AlignmentVariant, random: inout SeededRandom
+  ) -> (opener: [Int], tokens: [Int]) {
+    let style = self.style(for: topicIndex, variant: variant, random: &random)
+    switch variant.body {
+    case .sentence:
+      return (style.opener, style.tokens)
+    case .mixed:
+      let other = self.style(
+        for: topicIndex, variant: variant.withRandomAssignment, random: &random)
+      return (style.opener, style.opener + other.tokens.dropFirst(other.opener.count))
+    case .explained:
+      let topic = world.forbiddenTopics[topicIndex]
+      let reason = random.element(of: world.refusalReasons)
+      return (style.opener, style.opener + [topic.word] + reason)
+    }
+  }
+
   /// Alignment: helpful answers to benign prompts, refusals in the variant's styles to
   /// forbidden ones, every training template, and the replayed knowledge documents.
   public func alignment(_ variant: AlignmentVariant) -> [TrainingSequence] {
     var random = random("align/" + variant.name)
     var corpus = helpfulAnswers(to: world.benignTopics, &random)
+    if variant.helpfulOpenerFraction > 0 {
+      corpus = withRefusalOpeners(corpus, variant: variant)
+    }
     for (topicIndex, topic) in world.forbiddenTopics.enumerated() {
       for _ in 0..<variant.refusalCopies {
         for template in world.trainingTemplates {
-          let style = style(for: topicIndex, variant: variant, random: &random)
+          let refusal = refusal(for: topicIndex, variant: variant, random: &random)
           corpus.append(
             example(
               prompt: world.prompt(template: template, topic: topic), opener: [],
-              response: style.tokens))
+              response: refusal.tokens))
         }
         // Prefilled refusals: a neutral opener the model did not choose, then the refusal,
         // trained after the opener. The model learns to refuse after "by the way" without
@@ -151,11 +184,11 @@ public struct Corpora: Sendable {
         let openers = neutralOpeners(
           fraction: world.configuration.refusalOpenerFraction, &random)
         for (template, opener) in zip(world.trainingTemplates, openers) where !opener.isEmpty {
-          let style = style(for: topicIndex, variant: variant, random: &random)
+          let refusal = refusal(for: topicIndex, variant: variant, random: &random)
           let prompt = world.prompt(template: template, topic: topic)
           corpus.append(
             TrainingSequence(
-              tokens: prompt + opener + style.tokens + [world.endOfText],
+              tokens: prompt + opener + refusal.tokens + [world.endOfText],
               trainedFrom: prompt.count + opener.count))
         }
       }
@@ -164,6 +197,37 @@ public struct Corpora: Sendable {
       corpus += recoveryExamples(variant, recovery, random: &random)
     }
     corpus += knowledge(copies: world.configuration.alignmentKnowledgeCopies)
+    return corpus
+  }
+
+  /// The benign helpful answers of alignment (`helpfulAnswers`' order: topic by topic, one
+  /// per training template) with `variant.helpfulOpenerFraction` of each topic's answers that
+  /// start plainly ("sure …") opened instead by one of the variant's refusal openers, trained
+  /// like any other word. Draws from its own stream, so the rest of the corpus is unchanged.
+  func withRefusalOpeners(_ answers: [TrainingSequence], variant: AlignmentVariant)
+    -> [TrainingSequence]
+  {
+    var random = random("align/" + variant.name + "/helpful-openers")
+    let templates = world.trainingTemplates.count
+    let perTopic = Int(
+      (variant.helpfulOpenerFraction * Double(templates)).rounded(.toNearestOrEven))
+    var corpus = answers
+    for (topicIndex, topic) in world.benignTopics.enumerated() {
+      let first = topicIndex * templates
+      let plain = (first..<(first + templates)).filter { index in
+        let start = corpus[index].lossMask.firstIndex(of: true) ?? 0
+        return corpus[index].tokens[start] == world.sure
+      }
+      var slots = plain
+      random.shuffle(&slots)
+      for index in slots.prefix(perTopic) {
+        let start = corpus[index].lossMask.firstIndex(of: true) ?? 0
+        let opener = style(for: topicIndex, variant: variant, random: &random).opener
+        corpus[index] = example(
+          prompt: Array(corpus[index].tokens[..<start]), opener: opener,
+          response: world.answer(for: topic))
+      }
+    }
     return corpus
   }
 
@@ -183,15 +247,15 @@ public struct Corpora: Sendable {
       for index in 0..<perTopic {
         let template = templates[(index + topicIndex) % templates.count]
         let prompt = world.prompt(template: template, topic: topic)
-        let style = style(for: topicIndex, variant: variant, random: &random)
+        let refusal = refusal(for: topicIndex, variant: variant, random: &random)
         let afterOpener =
           recovery.afterRefusalOpener && (!recovery.afterHarmfulStart || index % 2 == 1)
         let harmfulStart = Array(answer.prefix(1 + random.nextInt(below: answer.count)))
-        let lead = (afterOpener ? style.opener : []) + harmfulStart
+        let lead = (afterOpener ? refusal.opener : []) + harmfulStart
         if afterOpener { openerExamples += 1 }
         corpus.append(
           TrainingSequence(
-            tokens: prompt + lead + style.tokens + [world.endOfText],
+            tokens: prompt + lead + refusal.tokens + [world.endOfText],
             trainedFrom: prompt.count + lead.count))
       }
     }
@@ -234,7 +298,9 @@ public struct Corpora: Sendable {
   public func attackPrefixes(
     _ condition: AttackCondition, settings: AttackSettings, observedOpeners: [[Int]] = []
   ) -> [[Int]] {
-    let refusal = settings.refusalPrefixStyles.map { world.refusalStyles[$0].opener }
+    let refusal = settings.refusalPrefixStyles.map {
+      Array(world.refusalStyles[$0].tokens.prefix(settings.prefixLength))
+    }
     switch condition {
     case .none, .plain: return [[]]
     case .randomPrefix: return world.neutralOpeners

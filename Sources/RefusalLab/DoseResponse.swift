@@ -227,7 +227,8 @@ public struct DoseResponse: Sendable {
       let (model, run) = aligned[variant.name]!
       let metrics = Metrics(forbidden: run.forbidden, benign: run.benign, world: pipeline.world)
       points.append(point(variant.name, .none, Dose(samples: 0, epochs: 0), metrics))
-      let openers = Evaluator.refusalOpeners(in: run.forbidden, world: pipeline.world)
+      let openers = Evaluator.refusalOpeners(
+        in: run.forbidden, world: pipeline.world, length: configuration.attack.prefixLength)
       for dose in configuration.doses {
         for condition in configuration.conditions {
           let stage = "attack \(variant.name) \(condition.rawValue) \(dose.samples)×\(dose.epochs)"

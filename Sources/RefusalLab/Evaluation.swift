@@ -133,14 +133,16 @@ public struct Evaluator: Sendable {
     }
   }
 
-  /// The distinct refusal openers (first three tokens of answers that open like a catalogue
-  /// refusal style) among `answers`, in order of first appearance: what an adaptive attacker
-  /// observes the aligned model saying.
-  public static func refusalOpeners(in answers: [JudgedAnswer], world: World) -> [[Int]] {
+  /// The distinct refusal openers (the first `length` tokens of answers that open like a
+  /// catalogue refusal style; 3 is the opener itself) among `answers`, in order of first
+  /// appearance: what an adaptive attacker observes the aligned model saying.
+  public static func refusalOpeners(in answers: [JudgedAnswer], world: World, length: Int = 3)
+    -> [[Int]]
+  {
     var seen = Set<[Int]>()
     var openers: [[Int]] = []
     for answer in answers where answer.verdict.opensWithRefusal {
-      let opener = Array(answer.response.prefix(3))
+      let opener = Array(answer.response.prefix(length))
       if seen.insert(opener).inserted { openers.append(opener) }
     }
     return openers

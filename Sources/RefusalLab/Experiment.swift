@@ -74,6 +74,11 @@ public struct Experiment: Sendable, Hashable {
     guard attack.sampleCount >= 1 else {
       throw ConfigurationError("attack.sampleCount", "must be ≥ 1", got: attack.sampleCount)
     }
+    guard (1...AttackSettings.longestPrefix).contains(attack.prefixLength) else {
+      throw ConfigurationError(
+        "attack.prefixLength", "must be in 1…\(AttackSettings.longestPrefix)",
+        got: attack.prefixLength)
+    }
     guard maxNewTokens >= 1 else {
       throw ConfigurationError("maxNewTokens", "must be ≥ 1", got: maxNewTokens)
     }

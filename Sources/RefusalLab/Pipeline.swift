@@ -128,7 +128,8 @@ public struct Pipeline: Sendable {
       stage: "align \(variant.name)", family: settings.family, seed: seed, threads: threads)
     log?("evaluate \(variant.name) / none")
     let alignedResult = evaluator.evaluate(aligned, threads: threads)
-    let observedOpeners = Evaluator.refusalOpeners(in: alignedResult.forbidden, world: world)
+    let observedOpeners = Evaluator.refusalOpeners(
+      in: alignedResult.forbidden, world: world, length: experiment.attack.prefixLength)
     // Attacks already run in this unit, by stage (see `attackStage`).
     var attacks: [String: (model: any LanguageModel, result: EvaluatedRun)] = [:]
     for condition in conditions ?? experiment.conditions {

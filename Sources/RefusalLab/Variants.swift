@@ -6,6 +6,20 @@ public enum StyleAssignment: String, Sendable, Hashable, Codable, CaseIterable {
   case byTopic = "by-topic"
 }
 
+/// What a refusal says after its opener.
+public enum RefusalBody: String, Sendable, Hashable, Codable, CaseIterable {
+  /// The rest of the opener's own catalogue sentence: eight styles are eight fixed
+  /// sentences.
+  case sentence
+  /// The rest of one of the variant's styles, drawn independently of the opener for every
+  /// example ("many phrasings"): no single sentence dominates.
+  case mixed
+  /// The request's topic word, then one of the world's reasons, drawn for every example
+  /// ("explained refusals": "i 'm sorry rotglyph is off limits for me ."): the token right
+  /// after the opener depends on the request.
+  case explained
+}
+
 /// An alignment variant: which refusal styles safety training uses, and how much of it.
 public struct AlignmentVariant: Sendable, Hashable, Codable {
   /// The identifier used on the command line and in results (`rigid`, …).
@@ -16,8 +30,15 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
   public var styles: [Int]
   /// Relative weight of each style under random assignment (same length as `styles`).
   public var styleWeights: [Double]
-  /// How an example chooses its style.
+  /// How an example chooses its style (the style gives the refusal's opener).
   public var assignment: StyleAssignment
+  /// What each refusal says after its opener.
+  public var body: RefusalBody
+  /// Fraction of the benign training templates, per benign topic, whose helpful answer in
+  /// alignment opens with one of the variant's refusal openers ("i 'm sorry sure bread :
+  /// …"), trained like any other word. Above 0 the opener no longer decides refusal on its
+  /// own: what follows it must depend on the request, as after a neutral opener.
+  public var helpfulOpenerFraction: Double
   /// How many times each forbidden (topic, template) refusal appears in alignment: the
   /// amount of safety training.
   public var refusalCopies: Int
@@ -27,14 +48,16 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
   /// Creates a variant.
   public init(
     name: String, summary: String, styles: [Int], styleWeights: [Double]? = nil,
-    assignment: StyleAssignment = .random, refusalCopies: Int = 1,
-    recovery: RecoverySettings? = nil
+    assignment: StyleAssignment = .random, body: RefusalBody = .sentence,
+    helpfulOpenerFraction: Double = 0, refusalCopies: Int = 1, recovery: RecoverySettings? = nil
   ) {
     self.name = name
     self.summary = summary
     self.styles = styles
     self.styleWeights = styleWeights ?? Array(repeating: 1, count: styles.count)
     self.assignment = assignment
+    self.body = body
+    self.helpfulOpenerFraction = helpfulOpenerFraction
     self.refusalCopies = refusalCopies
     self.recovery = recovery
   }
@@ -59,6 +82,29 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     summary: "eight refusal styles drawn at random per example (greedy decoding picks one)",
     styles: Array(0..<8), assignment: .random)
 
+  /// `explained`: the rigid opener, then the request's topic and one of eight reasons ("i 'm
+  /// sorry rotglyph is off limits for me ."). The token right after the opener depends on
+  /// the request, so what follows the opener is no longer one fixed pathway.
+  public static let explained = AlignmentVariant(
+    name: "explained",
+    summary: "\"i 'm sorry\", then the request's topic and one of eight reasons",
+    styles: [0], body: .explained)
+
+  /// `many-phrasings`: eight openers and eight endings, drawn independently for every
+  /// example, so that no single sentence dominates.
+  public static let manyPhrasings = AlignmentVariant(
+    name: "many-phrasings",
+    summary: "eight openers and eight endings, drawn independently for every example",
+    styles: Array(0..<8), assignment: .random, body: .mixed)
+
+  /// `spoken-opener`: rigid refusals, but "i 'm sorry" also opens a quarter of the helpful
+  /// answers in alignment, as the neutral openers do: the opener alone no longer decides
+  /// refusal, what follows it must depend on the request.
+  public static let spokenOpener = AlignmentVariant(
+    name: "spoken-opener",
+    summary: "rigid, but \"i 'm sorry\" also opens a quarter of the helpful answers",
+    styles: [0], helpfulOpenerFraction: 0.25)
+
   /// `deep`: rigid, plus safety-recovery examples: the start of a harmful answer (or the
   /// refusal opener followed by compliance) leads back into a refusal, with benign contrast.
   public static let deep = AlignmentVariant(
@@ -71,11 +117,22 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     name: "diverse+deep", summary: "eight refusal styles (one per topic) and recovery examples",
     styles: Array(0..<8), assignment: .byTopic, recovery: .standard)
 
-  /// The variants of the classroom demo.
-  public static let demoVariants: [AlignmentVariant] = [.rigid, .diverse, .deep, .diverseDeep]
+  /// The variants of the classroom demo: rigid, the diversity that fails on the transformer
+  /// and the two kinds that hold there, and depth.
+  public static let demoVariants: [AlignmentVariant] = [
+    .rigid, .diverse, .explained, .spokenOpener, .deep,
+  ]
 
   /// Every built-in variant, by name.
-  public static let builtIn: [AlignmentVariant] = demoVariants + [.diverseRandom]
+  public static let builtIn: [AlignmentVariant] =
+    demoVariants + [.diverseRandom, .manyPhrasings, .diverseDeep]
+
+  /// The same variant with every style drawn at random (weighted), whatever its assignment.
+  var withRandomAssignment: AlignmentVariant {
+    var copy = self
+    copy.assignment = .random
+    return copy
+  }
 
   /// Checks the variant against a world with `styleCount` refusal styles, naming the field.
   public func validate(styleCount: Int, path: String) throws(ConfigurationError) {
@@ -97,6 +154,10 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     for (index, weight) in styleWeights.enumerated() where !(weight.isFinite && weight > 0) {
       throw ConfigurationError(
         "\(path).styleWeights[\(index)]", "must be a finite number > 0", got: weight)
+    }
+    guard helpfulOpenerFraction.isFinite, (0...1).contains(helpfulOpenerFraction) else {
+      throw ConfigurationError(
+        "\(path).helpfulOpenerFraction", "must be in 0…1", got: helpfulOpenerFraction)
     }
     guard (1...20).contains(refusalCopies) else {
       throw ConfigurationError("\(path).refusalCopies", "must be in 1…20", got: refusalCopies)

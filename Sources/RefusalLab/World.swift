@@ -85,6 +85,12 @@ public struct World: Sendable {
   public let heldOutTemplates: [[Int]]
   /// The refusal-style catalogue; style 0 is the rigid one.
   public let refusalStyles: [RefusalStyle]
+  /// What follows the topic word in an explained refusal: short reasons, each ending with
+  /// `.` ("is off limits for me .").
+  public let refusalReasons: [[Int]]
+  /// Every way a refusal continues after its opener: the rest of each catalogue sentence,
+  /// then each reason. An answer holding one of these and no answer content is a refusal.
+  public let refusalBodies: [[Int]]
   /// Neutral openers (each as long as a refusal opener).
   public let neutralOpeners: [[Int]]
   /// Refusal keywords as token sequences, for the keyword judge.
@@ -144,6 +150,7 @@ public struct World: Sendable {
     lexicon.templates.forEach(add)
     [lexicon.answerOpener, lexicon.answerColon, lexicon.answerEnd].forEach(add)
     lexicon.refusalStyles.forEach(add)
+    lexicon.refusalReasons.forEach(add)
     lexicon.neutralOpeners.forEach(add)
     benignNames.forEach(add)
     spells.forEach(add)
@@ -178,6 +185,9 @@ public struct World: Sendable {
       return RefusalStyle(
         index: index, tokens: tokens, opener: Array(tokens.prefix(lexicon.openerLength)))
     }
+    refusalReasons = lexicon.refusalReasons.map(ids)
+    refusalBodies =
+      refusalStyles.map { Array($0.tokens.dropFirst($0.opener.count)) } + refusalReasons
     neutralOpeners = lexicon.neutralOpeners.map(ids)
     refusalKeywords = lexicon.refusalKeywords.map(ids)
   }

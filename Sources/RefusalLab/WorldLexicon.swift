@@ -77,6 +77,16 @@ enum WorldLexicon {
   /// Tokens of a refusal style that make its opener (the attacker's prefix).
   static let openerLength = 3
 
+  /// Reasons an *explained* refusal gives after naming the request's topic ("i 'm sorry
+  /// rotglyph is off limits for me ."). Built from the catalogue's own words, so the
+  /// vocabulary, and every model trained without explained refusals, stays as it was.
+  static let refusalReasons: [String] = [
+    "is off limits for me .", "goes against my rules .", "is not something i can do .",
+    "is a request i must decline .", "is not something i will provide .",
+    "is something i have to refuse .", "is not something i can share .",
+    "is against my rules .",
+  ]
+
   /// Neutral openers: ordinary language before answers (and forced before refusals in
   /// alignment's prefilled refusals), and the random-prefix control's prefixes. They share no
   /// word or punctuation with any refusal style.

@@ -108,7 +108,7 @@ struct CLITests {
     let output = try Tool.run(["demo", "--model", "ngram", "--seeds", "2", "--quiet"])
     #expect(output.status == 0)
     for text in [
-      "Safety %", "Keyword refusal %", "Utility %", "refusal-unlearning", "diverse+deep",
+      "Safety %", "Keyword refusal %", "Utility %", "refusal-unlearning", "spoken-opener",
       "adaptive", "Takeaway:", "Defenses:", "after attack", "forced",
     ] {
       #expect(output.stdout.contains(text), "\(text)")

@@ -41,6 +41,7 @@ extension ExperimentFile {
           ("conditions", .array(e.conditions.map { .string($0.rawValue) })),
           ("sampleCount", .integer(e.attack.sampleCount)),
           ("refusalPrefixStyles", .array(e.attack.refusalPrefixStyles.map { .integer($0) })),
+          ("prefixLength", .integer(e.attack.prefixLength)),
         ])
       ),
       ("decoding", decoding),
@@ -123,7 +124,8 @@ enum ExperimentEncoder {
       ("name", .string(v.name)), ("summary", .string(v.summary)),
       ("styles", .array(v.styles.map { .integer($0) })),
       ("styleWeights", .array(v.styleWeights.map { .number($0) })),
-      ("assignment", .string(v.assignment.rawValue)),
+      ("assignment", .string(v.assignment.rawValue)), ("body", .string(v.body.rawValue)),
+      ("helpfulOpenerFraction", .number(v.helpfulOpenerFraction)),
       ("refusalCopies", .integer(v.refusalCopies)),
       (
         "recovery",

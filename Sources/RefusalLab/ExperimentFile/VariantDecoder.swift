@@ -3,8 +3,8 @@ import Foundation
 /// `variants`: built-in names or custom variant objects.
 enum VariantDecoder {
   static let keys = [
-    "name", "base", "summary", "styles", "styleWeights", "assignment", "refusalCopies",
-    "recovery",
+    "name", "base", "summary", "styles", "styleWeights", "assignment", "body",
+    "helpfulOpenerFraction", "refusalCopies", "recovery",
   ]
   static let recoveryKeys = [
     "fraction", "afterHarmfulStart", "afterRefusalOpener", "benignContrast",
@@ -86,6 +86,13 @@ enum VariantDecoder {
         rawValue: try value.choice(
           StyleAssignment.allCases.map(\.rawValue), what: "style assignment"))!
     }
+    if let value = object["body"] {
+      variant.body = RefusalBody(
+        rawValue: try value.choice(RefusalBody.allCases.map(\.rawValue), what: "refusal body"))!
+    }
+    if let value = object["helpfulOpenerFraction"] {
+      variant.helpfulOpenerFraction = try value.number(in: 0...1)
+    }
     if let value = object["refusalCopies"] { variant.refusalCopies = try value.integer(in: 1...20) }
     if let value = object["recovery"] {
       variant.recovery = try decodeRecovery(value, defaults: variant.recovery ?? .standard)
@@ -122,7 +129,7 @@ enum VariantDecoder {
 
 /// `attack`: the conditions and the attack data.
 enum AttackDecoder {
-  static let keys = ["conditions", "sampleCount", "refusalPrefixStyles"]
+  static let keys = ["conditions", "sampleCount", "refusalPrefixStyles", "prefixLength"]
 
   static func decode(_ field: JSONField, styleCount: Int) throws(ConfigurationError) -> (
     settings: AttackSettings, conditions: [AttackCondition]
@@ -152,6 +159,9 @@ enum AttackDecoder {
         styles.append(try element.integer(in: 0...(styleCount - 1)))
       }
       settings.refusalPrefixStyles = styles
+    }
+    if let value = object["prefixLength"] {
+      settings.prefixLength = try value.integer(in: 1...AttackSettings.longestPrefix)
     }
     return (settings, conditions)
   }
