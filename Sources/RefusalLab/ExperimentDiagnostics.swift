@@ -90,7 +90,7 @@ public struct ExperimentDiagnostics: Sendable, Codable {
     var report = VariantReport(model: settings.family.rawValue, variant: variant.name, seed: seed)
     if wanted.contains(.kl) {
       report.klProfile = KLProfile.measure(
-        aligned: models.aligned, base: models.base, corpora: models.corpora, threads: threads)
+        aligned: models.aligned, base: models.base, corpora: models.corpora)
     }
     if wanted.contains(.rho) {
       report.rho = RhoReport(model: models.aligned, corpora: models.corpora)
@@ -123,7 +123,9 @@ public struct ExperimentDiagnostics: Sendable, Codable {
     for report in variants {
       var lines = ["Diagnostics · \(report.model) · \(report.variant) · seed \(report.seed)"]
       if let profile = report.klProfile {
-        lines.append("\nKL(aligned ‖ base) per answer position, held-out forbidden prompts:")
+        lines.append(
+          "\nKL(aligned ‖ base) per position of the harmful answer (teacher-forced), held-out "
+            + "forbidden prompts:")
         lines.append(profile.table())
       }
       if let rho = report.rho {
