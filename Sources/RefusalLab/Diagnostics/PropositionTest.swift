@@ -29,7 +29,8 @@ public struct PropositionTest: Sendable, Codable {
     /// ρ_repr after the refusal opener at layer l = index, 0 = the embedding
     /// (``RepresentationRho``); empty for the n-gram.
     public var rhoRepresentation: [Double?]
-    /// Δ_F / Δ_B after one step of refusal unlearning (``OneStepTransfer``).
+    /// Δ_F / Δ_B after one step of refusal unlearning (``OneStepTransfer``); `nil` when
+    /// Δ_B < `OneStepTransfer.minimumBenignGain`.
     public var transfer: Double?
     /// Δ_F: the step's mean gain in log P(answer | forbidden prompt + opener), nats.
     public var forbiddenGain: Double
