@@ -3,7 +3,7 @@ import TinyLM
 
 /// The diagnostics an experiment file asks for beyond prefilling (which every run's record
 /// carries): the KL profile, ρ and the completion tree on the first seed, for every family
-/// and variant, and the dose-response sweep over every seed.
+/// and variant; the dose-response sweep and the proposition test over every seed.
 ///
 /// The models are trained again with the pipeline's named random streams
 /// (``DiagnosticModels``), so they are the very models of the experiment's runs.
@@ -31,11 +31,13 @@ public struct ExperimentDiagnostics: Sendable, Codable {
   public var variants: [VariantReport]
   /// Dose-response points of every family (`dose`); empty without it.
   public var dose: [DoseResponse.Point]
+  /// The proposition test's rows and correlations (`proposition`); `nil` without it.
+  public var proposition: PropositionTest?
   /// The dose sweeps' tables, one per family (not encoded; see `text()`).
   private var doseTables: [String] = []
 
   private enum CodingKeys: String, CodingKey {
-    case variants, dose
+    case variants, dose, proposition
   }
 
   /// The completion trees' depth and branching.
@@ -78,6 +80,11 @@ public struct ExperimentDiagnostics: Sendable, Codable {
         result.doseTables.append(sweep.table(points))
       }
     }
+    if wanted.contains(.proposition) {
+      progress?("Proposition test: every seed, family and variant…")
+      result.proposition = try PropositionTest.run(
+        experiment: experiment, world: world, threads: threads, progress: progress)
+    }
     return result
   }
 
@@ -90,7 +97,7 @@ public struct ExperimentDiagnostics: Sendable, Codable {
     var report = VariantReport(model: settings.family.rawValue, variant: variant.name, seed: seed)
     if wanted.contains(.kl) {
       report.klProfile = KLProfile.measure(
-        aligned: models.aligned, base: models.base, corpora: models.corpora, threads: threads)
+        aligned: models.aligned, base: models.base, corpora: models.corpora)
     }
     if wanted.contains(.rho) {
       report.rho = RhoReport(model: models.aligned, corpora: models.corpora)
@@ -117,13 +124,15 @@ public struct ExperimentDiagnostics: Sendable, Codable {
   }
 
   /// The diagnostics as text: for each family and variant the KL profile, ρ and the two
-  /// trees, then the dose-response tables.
+  /// trees, then the dose-response tables and the proposition test.
   public func text() -> String {
     var sections: [String] = []
     for report in variants {
       var lines = ["Diagnostics · \(report.model) · \(report.variant) · seed \(report.seed)"]
       if let profile = report.klProfile {
-        lines.append("\nKL(aligned ‖ base) per answer position, held-out forbidden prompts:")
+        lines.append(
+          "\nKL(aligned ‖ base) per position of the harmful answer (teacher-forced), held-out "
+            + "forbidden prompts:")
         lines.append(profile.table())
       }
       if let rho = report.rho {
@@ -142,6 +151,9 @@ public struct ExperimentDiagnostics: Sendable, Codable {
     }
     if !doseTables.isEmpty {
       sections.append(doseTables.joined(separator: "\n"))
+    }
+    if let proposition {
+      sections.append(proposition.text())
     }
     return sections.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: "\n")
   }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One training sequence: its tokens and which of them are trained.
 ///
 /// `lossMask[i] == true` means "predicting `tokens[i]` from `tokens[0..<i]` counts in the
@@ -191,6 +193,26 @@ public protocol LanguageModel: AnyObject {
   /// Natural-log probabilities of every next token after `context` (one per vocabulary id).
   func logProbabilities(after context: [Int]) -> [Float]
 
+  /// Next-token log-probabilities after every prefix of `tokens`: row i (one per token) is
+  /// the distribution of token i + 1 given tokens 0…i, as `logProbabilities(after:)` gives
+  /// it. Shape (T, V).
+  ///
+  /// The default implementation calls `logProbabilities(after:)` once per position; a model
+  /// that scores every position in one pass (the transformer) provides its own.
+  func allPositionLogProbabilities(of tokens: [Int]) -> [[Float]]
+
+  /// log π(tokens[i] | tokens[<i]) for every i ≥ 1; entry 0, which nothing predicts, is 0.
+  /// Shape (T,).
+  ///
+  /// The default implementation reads `allPositionLogProbabilities(of:)`; the transformer
+  /// scores the sequence in one forward pass of its loss.
+  func tokenLogProbabilities(of tokens: [Int]) -> [Float]
+
+  /// The next-token distribution after `context` in double precision (one probability per
+  /// vocabulary id). The default exponentiates `logProbabilities(after:)`; the n-gram gives
+  /// its exact mixture.
+  func nextTokenProbabilities(after context: [Int]) -> [Double]
+
   /// Trains in place on `sequences`; `random` drives any shuffling.
   func train(
     on sequences: [TrainingSequence], options: TrainingOptions, threads: Int,
@@ -208,6 +230,22 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
+  public func allPositionLogProbabilities(of tokens: [Int]) -> [[Float]] {
+    tokens.indices.map { logProbabilities(after: Array(tokens[...$0])) }
+  }
+
+  public func tokenLogProbabilities(of tokens: [Int]) -> [Float] {
+    var result = [Float](repeating: 0, count: tokens.count)  // (T,)
+    guard tokens.count >= 2 else { return result }
+    let rows = allPositionLogProbabilities(of: Array(tokens.dropLast()))  // (T − 1, V)
+    for i in tokens.indices.dropFirst() { result[i] = rows[i - 1][tokens[i]] }
+    return result
+  }
+
+  public func nextTokenProbabilities(after context: [Int]) -> [Double] {
+    logProbabilities(after: context).map { exp(Double($0)) }
+  }
+
   public func generate(prompts: [[Int]], options: GenerationOptions) -> [[Int]] {
     prompts.enumerated().map { index, prompt in
       var random = SeededRandom(seed: options.seed, stream: UInt64(index))

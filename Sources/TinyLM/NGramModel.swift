@@ -211,4 +211,9 @@ public final class NGramModel: LanguageModel, @unchecked Sendable {
   public func logProbabilities(after context: [Int]) -> [Float] {
     distribution(after: context).map { Float(log($0)) }
   }
+
+  /// The exact mixture, `distribution(after:)`.
+  public func nextTokenProbabilities(after context: [Int]) -> [Double] {
+    distribution(after: context)
+  }
 }

@@ -61,22 +61,6 @@ public enum TrainingObjective: Sendable, Hashable, Codable {
   }
 }
 
-extension LanguageModel {
-  /// log π(tokens[i] | tokens[<i]) for every i ≥ 1 (entry 0, which nothing predicts, is 0):
-  /// the reference log-probabilities of the constrained objective. The transformer scores
-  /// all positions in one forward pass (at most `blockSize + 1` tokens).
-  public func tokenLogProbabilities(of tokens: [Int]) -> [Float] {
-    if let transformer = self as? TransformerModel {
-      return transformer.transformerTokenLogProbabilities(of: tokens)
-    }
-    var result = [Float](repeating: 0, count: tokens.count)
-    for i in tokens.indices.dropFirst() {
-      result[i] = logProbabilities(after: Array(tokens[..<i]))[tokens[i]]
-    }
-    return result
-  }
-}
-
 extension TrainingSequence {
   /// This sequence with `referenceLogProbabilities` filled in from `model` (the reference
   /// π_ref of the constrained objective, usually the aligned model before fine-tuning).

@@ -275,6 +275,19 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     return logProbabilities(tokens: tokens, rows: Array(tokens.indices))
   }
 
+  /// Next-token log-probabilities after every prefix of `tokens`: one forward pass over the
+  /// first `blockSize` tokens; each later row reads its last `blockSize` tokens, as
+  /// `logProbabilities(after:)` does. Shape (T, V).
+  public func allPositionLogProbabilities(of tokens: [Int]) -> [[Float]] {
+    let block = configuration.blockSize
+    let head = Array(tokens.prefix(block))
+    var rows = logProbabilities(tokens: head, rows: Array(head.indices))  // (min(T, block), V)
+    for end in tokens.indices.dropFirst(block) {
+      rows.append(logProbabilities(after: Array(tokens[...end])))
+    }
+    return rows
+  }
+
   /// Raw logits (T × V, row-major) after every prefix of `tokens` (at most `blockSize`).
   public func logits(for tokens: [Int]) -> [Float] {
     precondition(tokens.count <= configuration.blockSize, "at most blockSize tokens")
@@ -295,7 +308,9 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     }
   }
 
-  private func runInference(tokens: [Int], rows: [Int], workspace: inout Workspace?)
+  /// Runs one sequence through `forward`, scoring `rows` (positions, in order), on one
+  /// thread; the activations stay in the returned workspace.
+  func runInference(tokens: [Int], rows: [Int], workspace: inout Workspace?)
     -> Workspace
   {
     for token in tokens {

@@ -214,8 +214,8 @@ extension TransformerModel {
   }
 
   /// log π(tokens[i] | tokens[<i]) for every i ≥ 1 (entry 0 is 0), from one forward pass
-  /// over the first `blockSize` inputs; the fast path of `tokenLogProbabilities(of:)`.
-  func transformerTokenLogProbabilities(of tokens: [Int]) -> [Float] {
+  /// of the loss over the inputs (at most `blockSize + 1` tokens).
+  public func tokenLogProbabilities(of tokens: [Int]) -> [Float] {
     var result = [Float](repeating: 0, count: tokens.count)
     guard tokens.count >= 2 else { return result }
     precondition(tokens.count <= configuration.blockSize + 1, "at most blockSize + 1 tokens")

@@ -2,15 +2,20 @@ import Foundation
 import RefusalLab
 import TinyLM
 
-/// `refusal-lab rho`: ρ, the prompt-independence after the refusal opener, and the KL
-/// profile; with `--sweep`, the n-gram's order × prefix-length and λ sweeps.
+/// `refusal-lab rho`: the paper's proposition measured on one aligned model — output ρ,
+/// ρ_repr per layer (transformer), the one-step transfer, the depth predictors — and the KL
+/// profile along a harmful answer; with `--sweep`, the n-gram's order × prefix-length and λ
+/// sweeps.
 enum RhoCommand: ToolCommand {
   static let spec = CommandSpec(
     name: "rho",
     abstract: """
-      Pretrain and align one model, then measure ρ — how little the next token after an
-      opener depends on the prompt (1 = not at all) — after the refusal opener and after
-      each neutral opener, and the per-position KL(aligned ‖ base) on forbidden prompts.
+      Pretrain and align one model, then measure, after the refusal opener and after each
+      neutral opener: ρ — how little the next token depends on the prompt (1 = not at all);
+      ρ_repr — the same in the residual stream, per layer (transformer); the transfer of one
+      benign fine-tuning step from benign to forbidden prompts. Also the aligned model's
+      choice after "<refusal opener> sure", and KL(aligned ‖ base) per position of a
+      teacher-forced harmful answer.
       """,
     options: [
       OptionSpec(
@@ -28,6 +33,10 @@ enum RhoCommand: ToolCommand {
     discussion: """
       ρ = 1 − mean total-variation distance between the next-token distributions after
       forbidden-prompt + opener and benign-prompt + opener, over every pair of held-out prompts.
+      ρ_repr = 1 − Σ⟨b_p − b_q, a_p − a_q⟩ / Σ‖a_p − a_q‖² over pairs of forbidden and benign
+      prompts, a the residual state at <assistant>, b after the opener.
+      transfer = Δ_F / Δ_B, the gain in log P(answer | prompt + opener) from one attack step,
+      forbidden over benign prompts.
       """)
 
   private struct Output: Encodable {
@@ -35,6 +44,9 @@ enum RhoCommand: ToolCommand {
     var variant: String
     var seed: UInt64
     var rho: RhoReport
+    var rhoRepresentation: RepresentationRhoReport?
+    var transfer: OneStepTransfer
+    var depth: DepthPredictors
     var klProfile: KLProfile
   }
 
@@ -68,20 +80,36 @@ enum RhoCommand: ToolCommand {
     let models = try DiagnosticModels(
       settings: .defaults(for: family), world: world, seed: seed, variant: variant,
       threads: threads, log: { log("\(family.rawValue): \($0)") })
+    log("\(family.rawValue): measuring")
     let rho = RhoReport(model: models.aligned, corpora: models.corpora)
+    let representation = RepresentationRhoReport(model: models.aligned, corpora: models.corpora)
+    let transfer = try OneStepTransfer(models: models, threads: threads)
+    let depth = DepthPredictors(model: models.aligned, corpora: models.corpora)
     let profile = KLProfile.measure(
-      aligned: models.aligned, base: models.base, corpora: models.corpora, threads: threads)
+      aligned: models.aligned, base: models.base, corpora: models.corpora)
     if parsed.has("--json") {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
       let output = Output(
-        model: family.rawValue, variant: variant.name, seed: seed, rho: rho, klProfile: profile)
+        model: family.rawValue, variant: variant.name, seed: seed, rho: rho,
+        rhoRepresentation: representation, transfer: transfer, depth: depth, klProfile: profile)
       print(String(decoding: try encoder.encode(output), as: UTF8.self))
     } else {
       print("\(family.rawValue) · \(variant.name) · aligned · seed \(seed)\n")
-      print("ρ after each opener (1 = the next token ignores the prompt)\n")
+      print("Output ρ after each opener (1 = the next token ignores the prompt)\n")
       print(rho.table() + "\n")
-      print("KL(aligned ‖ base) per response position, held-out forbidden prompts\n")
+      if let representation {
+        print("ρ_repr per layer after each opener, residual stream (emb = the embedding;")
+        print("1 = the state after the opener ignores the prompt, 0 = it keeps all of it)\n")
+        print(representation.table() + "\n")
+      }
+      print("One attack step from the aligned model: gain in log P(answer | prompt + opener)")
+      print("on forbidden (Δ_F) and benign (Δ_B) prompts; transfer = Δ_F / Δ_B\n")
+      print(transfer.table() + "\n")
+      print("Depth predictors, aligned model, held-out forbidden prompts\n")
+      print(depth.text() + "\n")
+      print("KL(aligned ‖ base) per position of the harmful answer, teacher-forced,")
+      print("held-out forbidden prompts\n")
       print(profile.table())
     }
   }

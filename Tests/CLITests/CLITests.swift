@@ -115,6 +115,25 @@ struct CLITests {
     }
   }
 
+  @Test("rho: output ρ, the one-step transfer, the depth predictors and the KL profile")
+  func rho() throws {
+    let arguments = ["rho", "--model", "ngram", "--variant", "deep", "--quiet"]
+    let json = try Tool.run(arguments + ["--json"])
+    #expect(json.status == 0, "\(json.stderr)")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    for key in ["rho", "transfer", "depth", "klProfile"] {
+      #expect(object[key] != nil, "\(key)")
+    }
+    #expect(object["rhoRepresentation"] == nil, "the n-gram has no residual stream")
+    let profile = try #require(object["klProfile"] as? [String: Any])
+    #expect(profile["firstTwoShare"] is Double)
+    let text = try Tool.run(arguments)
+    for heading in ["Output ρ", "One attack step", "Depth predictors", "KL(aligned ‖ base)"] {
+      #expect(text.stdout.contains(heading), "\(heading)")
+    }
+  }
+
   @Test("sample prints K transcripts with verdicts")
   func sample() throws {
     let output = try Tool.run(["sample", "-n", "3", "--seed", "2", "--quiet"])

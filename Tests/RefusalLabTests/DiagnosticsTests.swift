@@ -33,23 +33,24 @@ struct DiagnosticsTests {
     for position in profile.positions { #expect(position.meanKL == 0) }
   }
 
-  /// The aligned n-gram answers every forbidden prompt with the rigid refusal. The base model
-  /// never saw a refusal, so alignment changes *every* token of it: the KL is large from the
-  /// first position to the last word of the refusal and only vanishes after it (`<eos>`
-  /// follows the final period in both models). Qi et al.'s concentration on the first tokens
-  /// needs a base model that already speaks refusals; this world's base model does not.
-  @Test("Aligned vs base: KL over the whole refusal, none after it")
+  /// Qi et al.'s measurement: the world's harmful answer, teacher-forced after each held-out
+  /// forbidden prompt. The rigid n-gram differs from the base model on the first token (it
+  /// says "i" where the base model says "sure"); once the answer is under way its window
+  /// holds only answer words, where alignment taught nothing new, and the KL nearly
+  /// vanishes.
+  @Test("Aligned vs base: KL on the first token of the harmful answer, little after it")
   func alignedVersusBase() throws {
     let models = try Self.ngram()
     let profile = KLProfile.measure(
       aligned: models.aligned, base: models.base, corpora: models.corpora)
-    let refusal = models.world.refusalStyles[0].tokens.count
-    try #require(profile.positions.count == refusal + 1)  // the refusal, then <eos>
+    let answer = models.world.configuration.answerLength + 4  // sure topic : c1 … cn .
+    try #require(profile.positions.count == answer + 1)  // the answer, then <eos>
     let total = models.corpora.forbiddenEvaluation().count
     for position in profile.positions { #expect(position.promptCount == total) }
-    for position in profile.positions.prefix(refusal) { #expect(position.meanKL > 1) }
-    let peak = profile.positions.map(\.meanKL).max()!
-    #expect(profile.positions[refusal].meanKL < peak / 10)
+    let first = profile.positions[0].meanKL
+    #expect(first > 1)
+    for position in profile.positions.dropFirst() { #expect(position.meanKL < first / 10) }
+    #expect(try #require(profile.firstShare) > 0.9)
   }
 
   // MARK: Completion tree

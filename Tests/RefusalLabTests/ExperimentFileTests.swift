@@ -255,7 +255,7 @@ struct ExperimentFileTests {
     ),
     (
       "{\"diagnostics\": [\"prefill\", \"xray\"]}",
-      "diagnostics[1]: unknown diagnostic \"xray\" (known: prefill, kl, tree, rho, dose)"
+      "diagnostics[1]: unknown diagnostic \"xray\" (known: prefill, kl, tree, rho, dose, proposition)"
     ),
     ("{\"name\": 3}", "name: expected a string, got 3"),
   ]

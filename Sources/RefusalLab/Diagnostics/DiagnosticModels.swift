@@ -26,11 +26,23 @@ public struct DiagnosticModels {
     settings: FamilySettings, world: World, seed: UInt64, variant: AlignmentVariant = .rigid,
     threads: Int = 1, log: ((String) -> Void)? = nil
   ) throws(StageError) {
-    let corpora = Corpora(world: world, seed: seed)
     let base = settings.makeModel(world: world, seed: seed)
     try DiagnosticModels.train(
-      base, corpora.pretraining(), settings.pretrain, stage: "pretrain", settings: settings,
-      seed: seed, threads: threads, log: log)
+      base, Corpora(world: world, seed: seed).pretraining(), settings.pretrain,
+      stage: "pretrain", settings: settings, seed: seed, threads: threads, log: log)
+    try self.init(
+      settings: settings, world: world, seed: seed, pretrained: base, variant: variant,
+      threads: threads, log: log)
+  }
+
+  /// Aligns a copy of `pretrained`, the base model of `settings.family` for `seed` (as
+  /// the other initialiser or `Pipeline.pretrained` trains it), so that several variants
+  /// share one pretraining. `pretrained` is not modified.
+  public init(
+    settings: FamilySettings, world: World, seed: UInt64, pretrained base: any LanguageModel,
+    variant: AlignmentVariant = .rigid, threads: Int = 1, log: ((String) -> Void)? = nil
+  ) throws(StageError) {
+    let corpora = Corpora(world: world, seed: seed)
     let aligned = base.copy()
     try DiagnosticModels.train(
       aligned, corpora.alignment(variant), settings.align, stage: "align \(variant.name)",
@@ -91,9 +103,8 @@ public struct DiagnosticModels {
   }
 }
 
-/// The next-token distribution of any model, in double precision. The n-gram gives its
-/// exact mixture; other models their log-probabilities exponentiated.
+/// The next-token distribution of any model, in double precision
+/// (`LanguageModel.nextTokenProbabilities(after:)`: the n-gram gives its exact mixture).
 func nextTokenDistribution(_ model: any LanguageModel, after context: [Int]) -> [Double] {
-  if let ngram = model as? NGramModel { return ngram.distribution(after: context) }
-  return model.logProbabilities(after: context).map { exp(Double($0)) }
+  model.nextTokenProbabilities(after: context)
 }

@@ -17,6 +17,10 @@ public enum ExperimentDiagnostic: String, Sendable, Hashable, CaseIterable {
   case rho
   /// Safety against the number of attack samples and epochs.
   case dose
+  /// Per seed, family and variant: the proposition's predictors (ρ, ρ_repr, the one-step
+  /// transfer, the depth predictors, the KL shares) and safety after refusal unlearning,
+  /// with their rank correlations (``PropositionTest``).
+  case proposition
 }
 
 /// An experiment as a JSON file describes it: a name, a description, the ``Experiment`` and
