@@ -114,6 +114,16 @@ struct ExperimentFileTests {
     #expect(file.diagnostics == [.kl, .prefill])
     #expect(try Self.decode(file.json()) == file)
     #expect(try Self.decode(#"{"decoding": "sampled"}"#).experiment.temperature == 1)
+    let shapes = try Self.decode(
+      """
+      {"variants": [{"name": "told", "body": "explained", "helpfulOpenerFraction": 0.125},
+        "spoken-opener"], "attack": {"prefixLength": 4}}
+      """)
+    #expect(shapes.experiment.variants[0].body == .explained)
+    #expect(shapes.experiment.variants[0].helpfulOpenerFraction == 0.125)
+    #expect(shapes.experiment.variants[1] == .spokenOpener)
+    #expect(shapes.experiment.attack.prefixLength == 4)
+    #expect(try Self.decode(shapes.json()) == shapes)
     let qi = try Self.decode(
       #"{"families": [{"family": "ngram", "attack": {"objective": "tokenwise-constrained"}}]}"#)
     #expect(qi.experiment.families[0].attack.objective == .qiDefault)
@@ -148,7 +158,7 @@ struct ExperimentFileTests {
     (
       "{\"variants\": [{\"name\": \"v\", \"stlyes\": [1]}]}",
       "variants[0].stlyes: unknown key (known: name, base, summary, styles, styleWeights, "
-        + "assignment, refusalCopies, recovery)"
+        + "assignment, body, helpfulOpenerFraction, refusalCopies, recovery)"
     ),
     (
       "{\"seeds\": \"five\"}",
@@ -233,6 +243,16 @@ struct ExperimentFileTests {
       "{\"variants\": [{\"name\": \"a\", \"assignment\": \"round-robin\"}]}",
       "variants[0].assignment: unknown style assignment \"round-robin\" (known: random, by-topic)"
     ),
+    (
+      "{\"variants\": [{\"name\": \"a\", \"body\": \"poem\"}]}",
+      "variants[0].body: unknown refusal body \"poem\" (known: sentence, mixed, explained)"
+    ),
+    (
+      "{\"variants\": [{\"name\": \"a\", \"helpfulOpenerFraction\": 1.5}]}",
+      "variants[0].helpfulOpenerFraction: must be in 0…1, got 1.5"
+    ),
+    ("{\"attack\": {\"prefixLength\": 0}}", "attack.prefixLength: must be in 1…8, got 0"),
+    ("{\"attack\": {\"prefixLength\": 9}}", "attack.prefixLength: must be in 1…8, got 9"),
     ("{\"variants\": []}", "variants: must not be empty, got []"),
     (
       "{\"attack\": {\"conditions\": [\"none\", \"jailbreak\"]}}",

@@ -145,6 +145,26 @@ struct PropositionTests {
     #expect(rigidShare <= 1)
   }
 
+  /// Claim C9 on the transformer, seed 0 (measured: positions 1–2 hold 0.970 of the KL of
+  /// positions 1–8 for rigid and 0.202 for deep; seeds 0–9: rigid 0.81–0.98, deep 0.20–0.22).
+  @Test("KL profile on the transformer: rigid a few tokens deep, deep alignment spread out")
+  func transformerKLShares() throws {
+    let world = try World()
+    let settings = FamilySettings.transformerDefault
+    let rigid = try DiagnosticModels(settings: settings, world: world, seed: 0, threads: 2)
+    let deep = try DiagnosticModels(
+      settings: settings, world: world, seed: 0, pretrained: rigid.base, variant: .deep,
+      threads: 2)
+    let rigidShare = try #require(
+      KLProfile.measure(aligned: rigid.aligned, base: rigid.base, corpora: rigid.corpora)
+        .firstTwoShare)
+    let deepShare = try #require(
+      KLProfile.measure(aligned: deep.aligned, base: deep.base, corpora: deep.corpora)
+        .firstTwoShare)
+    #expect(rigidShare > 0.8, "rigid: most of the KL on the first two positions")
+    #expect(deepShare < 0.4, "deep: most of the KL after them")
+  }
+
   @Test("One step of refusal unlearning on the n-gram: one batch, a gain that transfers")
   func oneStep() throws {
     let models = try Self.ngram(.rigid)
