@@ -13,7 +13,8 @@ struct CategoryLabelPlan {
   /// horizontal labels stay inside their slots).
   var leftReach: Double
 
-  init(_ labels: [String], slot: Double, size: Double = FigureStyle.tickSize) {
+  init(_ labels: [String], slot proposed: Double, size: Double = FigureStyle.tickSize) {
+    let slot = proposed.isFinite ? max(1, proposed) : 1
     let gap = 8.0
     let room = slot - gap
     let flat = labels.map { Self.lines($0, width: room, size: size) }

@@ -21,6 +21,7 @@ struct BarPanels {
   init(box: Box, panelTitles: [String], labels: [[String]], xTitle: String, yTitle: String) {
     self.box = box
     self.panelTitles = panelTitles
+    let labels = labels.isEmpty ? [[]] : labels
     self.labelSets = labels
     self.xTitle = xTitle
     self.yTitle = yTitle

@@ -4,7 +4,8 @@
 /// Each panel holds groups (alignment variants, say) along the x axis; each group a bar per
 /// category (attack condition), coloured by category. A bar's height is the mean, its
 /// whisker the interval `mean ± halfWidth` clipped to 0…1, and its dots the per-seed values,
-/// spread sideways by seed index so that equal values stay visible.
+/// spread sideways by seed index so that equal values stay visible. Values outside 0…1 are
+/// drawn at the axis's end; a non-finite mean draws no bar and a non-finite seed no dot.
 ///
 /// ```swift
 /// let chart = DotBarChart(
@@ -61,7 +62,9 @@ public struct DotBarChart: Figure {
     }
   }
 
+  /// The title drawn at the top.
   public var title: String
+  /// The caption drawn below the figure or in the page's `<figcaption>`.
   public var caption: String
   /// The y axis title with its unit, such as `"safety (% of forbidden prompts)"`.
   public var yLabel: String
@@ -88,6 +91,7 @@ public struct DotBarChart: Figure {
     self.size = size
   }
 
+  /// The chart as an SVG drawing.
   public func document(drawsCaption: Bool) -> SVGDocument {
     var legend = categories.enumerated().map {
       LegendEntry(name: $0.element, color: Palette.category($0.offset), mark: .swatch)
@@ -136,20 +140,22 @@ public struct DotBarChart: Figure {
     let center = x + width / 2
     let base = scale.position(0)
     let top = scale.position(clip(cell.mean))
-    var elements: [SVGElement] = [
-      .rect(
-        x: left, y: top, width: inner, height: base - top,
-        [
-          SVGAttribute("fill", color), SVGAttribute("fill-opacity", "0.8"),
-          SVGAttribute("class", "bar"),
-          SVGAttribute("data-value", NumberFormat.fixed(cell.mean, decimals: 6)),
-        ] + tags)
-    ]
+    var elements: [SVGElement] = []
+    if cell.mean.isFinite {
+      elements.append(
+        .rect(
+          x: left, y: top, width: inner, height: base - top,
+          [
+            SVGAttribute("fill", color), SVGAttribute("fill-opacity", "0.8"),
+            SVGAttribute("class", "bar"),
+            SVGAttribute("data-value", NumberFormat.fixed(cell.mean, decimals: 6)),
+          ] + tags))
+    }
     let low = scale.position(clip(cell.mean - cell.halfWidth))
     let high = scale.position(clip(cell.mean + cell.halfWidth))
     let cap = min(6, inner * 0.3)
     let ink = [SVGAttribute("stroke", Palette.ink), SVGAttribute("stroke-width", 1.5)]
-    if cell.halfWidth > 0 {
+    if cell.mean.isFinite && cell.halfWidth > 0 && cell.halfWidth.isFinite {
       elements.append(
         .group(
           [SVGAttribute("class", "interval")],
@@ -161,10 +167,11 @@ public struct DotBarChart: Figure {
     }
     // Seeds side by side: equal values stay visible as a row of dots.
     let radius = 3.0
-    let count = cell.values.count
+    let values = cell.values.filter(\.isFinite)
+    let count = values.count
     let spread = max(0, inner - 2 * radius - 2)
     let step = count > 1 ? min(2.5 * radius, spread / Double(count - 1)) : 0
-    for (index, value) in cell.values.enumerated() {
+    for (index, value) in values.enumerated() {
       let dx = (Double(index) - Double(count - 1) / 2) * step
       elements.append(
         .circle(

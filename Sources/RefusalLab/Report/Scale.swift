@@ -36,6 +36,8 @@ struct AxisScale {
     axis: ChartAxis, values: [Double], pixels: (Double, Double), minimumSpacing: Double
   ) -> AxisScale {
     let logarithmic = axis.scale == .logarithmic
+    // A range with an infinite end is ignored: the data decide.
+    let range = axis.range.flatMap { $0.lowerBound.isFinite && $0.upperBound.isFinite ? $0 : nil }
     let usable = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
     let length = abs(pixels.1 - pixels.0)
     let target = max(2, Int(length / minimumSpacing))
@@ -43,14 +45,14 @@ struct AxisScale {
       axis.format == .integer
       || (axis.format == .automatic && !usable.isEmpty && usable.allSatisfy { $0 == $0.rounded() })
     if logarithmic {
-      var low = axis.range?.lowerBound ?? usable.min() ?? 1
-      var high = axis.range?.upperBound ?? usable.max() ?? 10
+      var low = range?.lowerBound ?? usable.min() ?? 1
+      var high = range?.upperBound ?? usable.max() ?? 10
       if low <= 0 { low = high > 0 ? high / 10 : 1 }
       if high <= low { high = low * 10 }
       let distinct = Array(Set(usable)).sorted()
       var ticks =
         axis.ticks
-        ?? (distinct.count <= 12 && axis.range == nil && distinct.count >= 2
+        ?? (distinct.count <= 12 && range == nil && distinct.count >= 2
           ? distinct : logTicks(low, high, target: target))
       ticks = ticks.filter { $0 >= low * (1 - 1e-9) && $0 <= high * (1 + 1e-9) }
       let decimals = ticks.map { decimalsNeeded($0, format: axis.format) }.max() ?? 0
@@ -58,8 +60,8 @@ struct AxisScale {
         domain: low...high, logarithmic: true, pixels: pixels, ticks: ticks,
         format: axis.format, decimals: decimals)
     }
-    var low = axis.range?.lowerBound ?? usable.min() ?? 0
-    var high = axis.range?.upperBound ?? usable.max() ?? 1
+    var low = range?.lowerBound ?? usable.min() ?? 0
+    var high = range?.upperBound ?? usable.max() ?? 1
     if high <= low {
       let pad = low == 0 ? 1 : abs(low) * 0.5
       low -= pad
@@ -68,16 +70,19 @@ struct AxisScale {
     var step = niceStep((high - low) / Double(target))
     if axis.format == .percent { step = max(step, 0.01) }
     if integral { step = max(1, step.rounded(.up)) }
-    if axis.range == nil {
+    if range == nil {
       low = (low / step).rounded(.down) * step
       high = (high / step).rounded(.up) * step
     }
     var ticks = axis.ticks ?? []
     if axis.ticks == nil {
-      var tick = (low / step).rounded(.up) * step
-      while tick <= high + step * 1e-9 {
-        ticks.append(abs(tick) < step * 1e-9 ? 0 : tick)
-        tick += step
+      // Ticks by index (never by repeated addition, which stalls when the step is lost in
+      // the rounding of large values), at most 200 of them.
+      let first = (low / step).rounded(.up)
+      let count = min(200, max(0, Int(((high / step) - first + 1e-9).rounded(.down)) + 1))
+      ticks = (0..<count).map { index in
+        let tick = (first + Double(index)) * step
+        return abs(tick) < step * 1e-9 ? 0 : tick
       }
     }
     ticks = ticks.filter { $0 >= low - 1e-9 * step && $0 <= high + 1e-9 * step }
