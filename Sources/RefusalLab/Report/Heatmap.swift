@@ -5,7 +5,9 @@
 /// The colours follow a viridis-like ramp (dark purple for 0, yellow for 1), which stays
 /// ordered for colour-blind readers and in grey print. With `masksUpperTriangle` the cells
 /// above the diagonal (a token attending to a later one, which causal attention cannot) are
-/// left empty, as are non-finite values. Cells at least 40 pixels wide show their value.
+/// left empty, as are non-finite values. Cells at least 40 pixels wide show their value;
+/// cells stay at least 12 pixels tall (as the width allows), so a long context makes the
+/// figure taller.
 public struct Heatmap: Figure {
   /// One matrix with its labels.
   public struct Panel: Sendable, Hashable {
@@ -63,6 +65,7 @@ public struct Heatmap: Figure {
   }
 
   static let maxCell = 56.0
+  static let minCell = 12.0
   static let rowLabelLimit = 110.0
   static let panelGap = 36.0
   static let scaleGap = 24.0
@@ -106,11 +109,16 @@ public struct Heatmap: Figure {
         Double(titleLines) * FigureStyle.axisTitleSize * 1.25 + (titleLines > 0 ? 6 : 0)
       let widthForCells =
         box.width - yTitleRoom - scaleRoom - labelRoom - Self.panelGap * (count - 1)
-      cell = min(Self.maxCell, widthForCells / max(1, totalColumns))
+      let widthCell = min(Self.maxCell, widthForCells / max(1, totalColumns))
+      cell = widthCell
       plan = CategoryLabelPlan(panels.flatMap(\.columnLabels), slot: cell)
       for _ in 0..<2 {
+        // Cells fit the nominal height, but never shrink below `minCell` while the width
+        // allows it: a long context makes the figure taller instead.
         let heightForCells = box.height - titleRoom - plan.height - xTitleRoom
-        cell = max(4, min(cell, heightForCells / Double(rows.max() ?? 1)))
+        cell = max(
+          min(widthCell, Self.minCell), min(widthCell, heightForCells / Double(rows.max() ?? 1)))
+        cell = max(4, cell)
         plan = CategoryLabelPlan(panels.flatMap(\.columnLabels), slot: cell)
       }
       let gridHeight = cell * Double(rows.max() ?? 1)

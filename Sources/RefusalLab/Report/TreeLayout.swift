@@ -7,6 +7,8 @@ struct TreeLayout {
   static let edgeColor = "#73B1D5"
   static let columnGapRange = (widest: 44.0, narrowest: 26.0)
   static let promptWidth = 170.0
+  /// The widest a token may be drawn (it is cut with `…` beyond), and the least it is cut to.
+  static let tokenLimits = 40.0...200.0
 
   struct Placed {
     var node: TreeFigure.Node
@@ -65,15 +67,28 @@ struct TreeLayout {
     rootY = max(rootY, promptHeight / 2)
     height = titleRoom + max(treeHeight, rootY + promptHeight / 2)
     self.placed = placed
-    // Columns: as wide as their widest label; cut tokens and narrow gaps until it fits.
+    // Columns: as wide as their widest label. When that is too wide, tokens are cut to the
+    // longest length that fits (found by bisection), first with wide gaps, then narrow ones.
     let depth = placed.map(\.depth).max() ?? 0
-    for (limit, gap) in [
-      (140.0, Self.columnGapRange.widest), (100, 38), (80, 34), (64, 30),
-      (48, Self.columnGapRange.narrowest),
-    ] {
-      layoutColumns(depth: depth, tokenLimit: limit, gap: gap)
-      if width <= available { break }
+    layoutColumns(
+      depth: depth, tokenLimit: Self.tokenLimits.upperBound, gap: Self.columnGapRange.widest)
+    guard width > available else { return }
+    for gap in [Self.columnGapRange.widest, Self.columnGapRange.narrowest] {
+      var low = Self.tokenLimits.lowerBound
+      var high = Self.tokenLimits.upperBound
+      layoutColumns(depth: depth, tokenLimit: low, gap: gap)
+      guard width <= available else { continue }
+      while high - low > 2 {
+        let middle = (low + high) / 2
+        layoutColumns(depth: depth, tokenLimit: middle, gap: gap)
+        if width <= available { low = middle } else { high = middle }
+      }
+      layoutColumns(depth: depth, tokenLimit: low, gap: gap)
+      return
     }
+    // Even the shortest tokens and gaps do not fit: the figure grows wider.
+    layoutColumns(
+      depth: depth, tokenLimit: Self.tokenLimits.lowerBound, gap: Self.columnGapRange.narrowest)
   }
 
   private mutating func layoutColumns(depth: Int, tokenLimit: Double, gap: Double) {
