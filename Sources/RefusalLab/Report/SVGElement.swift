@@ -135,11 +135,18 @@ extension SVGElement {
     SVGElement("path", [SVGAttribute("d", d)] + extra)
   }
 
-  /// A line of text whose baseline starts at (x, y), in `size` pixels.
+  /// A line of text (escaped when written) anchored on its baseline at (x, y).
   ///
   /// - Parameters:
-  ///   - anchor: `start`, `middle` or `end`.
+  ///   - content: the text.
+  ///   - x: the anchor's horizontal position.
+  ///   - y: the baseline's vertical position.
+  ///   - size: the font size in pixels.
+  ///   - anchor: `start`, `middle` or `end`: which part of the text sits at x.
+  ///   - weight: a font weight such as `bold`, or `nil` for the normal weight.
+  ///   - fill: the text colour.
   ///   - rotation: degrees clockwise about (x, y); 0 for none.
+  ///   - extra: more attributes (a class, data-…), written last.
   public static func text(
     _ content: String, x: Double, y: Double, size: Double, anchor: String = "start",
     weight: String? = nil, fill: String = Palette.ink, rotation: Double = 0,

@@ -33,7 +33,9 @@ public struct StackedBarChart: Figure {
     }
   }
 
+  /// The title drawn at the top.
   public var title: String
+  /// The caption drawn below the figure or in the page's `<figcaption>`.
   public var caption: String
   /// The y axis title, such as `"share of forbidden prompts (%)"`.
   public var yLabel: String
@@ -68,6 +70,7 @@ public struct StackedBarChart: Figure {
     return Palette.category(part)
   }
 
+  /// The chart as an SVG drawing.
   public func document(drawsCaption: Bool) -> SVGDocument {
     let legend = parts.enumerated().map {
       LegendEntry(name: $0.element, color: color($0.offset), mark: .swatch)
