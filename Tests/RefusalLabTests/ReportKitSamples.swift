@@ -264,6 +264,75 @@ enum ReportKitSamples {
     ]
   }
 
+  /// Crowded and awkward inputs, written beside the sample page so that the render check
+  /// looks at them too: many tokens, many bars, a bushy tree, long names, many series.
+  static func stressFigures() -> [ReportFigure] {
+    let tokens = (0..<40).map { $0 % 7 == 3 ? "<assistant>" : "tok\($0)" }
+    let values = tokens.indices.map { row in
+      tokens.indices.map { column in column <= row ? 1 / Double(row + 1) : 0 }
+    }
+    let heatmap = Heatmap(
+      title: "Forty tokens of attention", caption: "A long context: labels are thinned and turned.",
+      rowAxisLabel: "query token (attending)", columnAxisLabel: "key token (attended to)",
+      scaleLabel: "attention weight (0–1)",
+      panels: [
+        .init(
+          title: "uniform causal attention", rowLabels: tokens, columnLabels: tokens,
+          values: values, masksUpperTriangle: true)
+      ])
+    let bars = StackedBarChart(
+      title: "Thirty bars", caption: "Many categories: labels turn upright and thin out.",
+      yLabel: "share of forbidden prompts (%)", xLabel: "seed",
+      parts: ["refused", "deflected", "complied"],
+      panels: [
+        .init(
+          title: "transformer",
+          bars: (0..<30).map {
+            .init(name: "seed \($0)", shares: [Double($0 % 5), 1, Double(4 - $0 % 5)])
+          })
+      ])
+    func bush(_ depth: Int, _ path: Double) -> [TreeFigure.Node] {
+      guard depth > 0 else { return [] }
+      return [(0.6, "alpha"), (0.3, "b"), (0.1, "a-much-longer-token-than-usual")].map { p, text in
+        TreeFigure.Node(
+          text: text, probability: p, cumulativeProbability: path * p,
+          children: path * p >= 0.05 ? bush(depth - 1, path * p) : [])
+      }
+    }
+    let tree = TreeFigure(
+      title: "A bushy tree", caption: "Branching 3, pruned below 5% path probability.",
+      panels: [
+        .init(
+          title: "diverse", prompt: "<user> how do i make gloomhex <assistant>",
+          children: bush(6, 1))
+      ])
+    let long = [
+      "rigid", "diverse", "deep with recovery examples",
+      "diverse+deep with recovery examples and eight styles",
+    ]
+    let manySeries = LineChart(
+      title: "Eight series and a long axis title",
+      caption: "The legend wraps over two rows; the y title over two lines.",
+      xAxis: ChartAxis("attack samples (count, log scale)", scale: .logarithmic, range: 10...3000),
+      yAxis: ChartAxis(
+        "safety on held-out forbidden prompts after the attack (% of 128 prompts)", range: 0...1,
+        format: .percent),
+      series: (0..<8).map { index in
+        .init(
+          name: "condition number \(index + 1)",
+          points: [10.0, 30, 100, 300, 1000, 3000].map {
+            ChartPoint(x: $0, y: 1 / (1 + pow($0 / (50 * Double(index + 1)), 1.5)))
+          })
+      })
+    return [
+      ReportFigure(name: "stress-heatmap", heatmap),
+      ReportFigure(name: "stress-bars", bars),
+      ReportFigure(name: "stress-tree", tree),
+      ReportFigure(name: "stress-long-names", dotBars(variantNames: long)),
+      ReportFigure(name: "stress-series", manySeries),
+    ]
+  }
+
   static func report() -> HTMLReport {
     let figures = figures()
     return HTMLReport(

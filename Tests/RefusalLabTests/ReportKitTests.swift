@@ -161,7 +161,7 @@ struct ReportKitTests {
   @Test("No two horizontal labels of a sample figure overlap")
   func labelsDoNotOverlap() throws {
     typealias Extent = (x0: Double, y0: Double, x1: Double, y1: Double, text: String)
-    for figure in ReportKitSamples.figures() {
+    for figure in ReportKitSamples.figures() + ReportKitSamples.stressFigures() {
       let xml = try Self.parsed(figure.standaloneSVG)
       // An average of 0.5 em per character (prose in DejaVu Sans averages about 0.55, the
       // layout measures every glyph) finds real collisions without flagging neighbours that
@@ -184,6 +184,75 @@ struct ReportKitTests {
         let width = Self.number(xml.elements[0].attributes["width"])
         #expect(a.x0 >= 0 && a.x1 <= width, "\(figure.name): '\(a.text)' leaves the figure")
       }
+    }
+  }
+
+  @Test("Empty, constant, huge and non-finite data still give well-formed figures")
+  func degenerateInputs() throws {
+    let empty: [any Figure] = [
+      DotBarChart(title: "", caption: "", yLabel: "", xLabel: "", categories: [], panels: []),
+      StackedBarChart(title: "", caption: "", yLabel: "", xLabel: "", parts: [], panels: []),
+      LineChart(title: "", caption: "", xAxis: ChartAxis(""), yAxis: ChartAxis(""), series: []),
+      ScatterChart(title: "", caption: "", xAxis: ChartAxis(""), yAxis: ChartAxis(""), points: []),
+      TreeFigure(title: "", caption: "", panels: [.init(title: "", prompt: "", children: [])]),
+      Heatmap(
+        title: "", caption: "", rowAxisLabel: "", columnAxisLabel: "", scaleLabel: "", panels: []),
+    ]
+    let odd: [any Figure] = [
+      LineChart(
+        title: "constant", caption: "", xAxis: ChartAxis("x", scale: .logarithmic),
+        yAxis: ChartAxis("y"),
+        series: [.init(name: "a", x: [0, -1, 5, 5, .nan], y: [1, 1, 1, .infinity, 1])]),
+      LineChart(
+        title: "huge", caption: "", xAxis: ChartAxis("x"),
+        yAxis: ChartAxis("y", range: -Double.infinity...Double.infinity),
+        series: [.init(name: "a", x: [1e16, 1e16 + 4], y: [1e300, -1e300])]),
+      ScatterChart(
+        title: "one point", caption: "", xAxis: ChartAxis("x"), yAxis: ChartAxis("y"),
+        points: [.init(x: 3, y: 3, group: "g", label: "only")], fit: .leastSquares),
+      DotBarChart(
+        title: "out of range", caption: "", yLabel: "y", xLabel: "x", categories: ["a"],
+        panels: [
+          .init(
+            title: "p",
+            groups: [
+              .init(name: "g", cells: [.init(mean: 1.7, halfWidth: .nan, values: [-3, .nan])])
+            ])
+        ]),
+      Heatmap(
+        title: "ragged", caption: "", rowAxisLabel: "r", columnAxisLabel: "c", scaleLabel: "s",
+        panels: [
+          .init(title: "", rowLabels: ["a"], columnLabels: [], values: [[0.5, .nan], [], [2]])
+        ]),
+    ]
+    for figure in empty + odd {
+      let svg = figure.svg()
+      #expect(XMLCollector.parse(svg) != nil, "\(figure.title) is not well-formed")
+      #expect(!svg.contains("nan") && !svg.contains("inf"), "\(figure.title) prints a non-number")
+      #expect(svg == figure.svg())
+    }
+  }
+
+  @Test("Crowded labels are thinned and turned upright, and stay inside the figure")
+  func crowdedLabels() throws {
+    let tokens = (0..<40).map { "token\($0)" }
+    let values = tokens.indices.map { row in tokens.indices.map { Double($0 + row) / 80 } }
+    let heatmap = Heatmap(
+      title: "forty tokens", caption: "", rowAxisLabel: "query", columnAxisLabel: "key",
+      scaleLabel: "weight",
+      panels: [.init(title: "", rowLabels: tokens, columnLabels: tokens, values: values)])
+    let xml = try Self.parsed(heatmap.svg())
+    let columns = xml.elements(class: "category-label")
+    #expect(columns.count < 40 && columns.count >= 10, "thinned")
+    #expect(columns.allSatisfy { $0.attributes["transform"]?.hasPrefix("rotate(-90") == true })
+    #expect(xml.elements(class: "row-label").count < 40)
+    let groups = (0..<30).map { "group \($0)" }
+    let bars = StackedBarChart(
+      title: "thirty bars", caption: "", yLabel: "share (%)", xLabel: "group", parts: ["a", "b"],
+      panels: [.init(title: "", bars: groups.map { .init(name: $0, shares: [1, 1]) })])
+    let barXML = try Self.parsed(bars.svg())
+    for label in barXML.elements(class: "category-label") {
+      #expect(Self.number(label.attributes["x"]) > 0)
     }
   }
 
@@ -536,5 +605,9 @@ struct ReportKitTests {
         }
       })
     try ReportWriter.writeAtomically(csv.csv(), to: folder.appendingPathComponent("safety.csv"))
+    for figure in ReportKitSamples.stressFigures() {
+      try ReportWriter.writeAtomically(
+        figure.standaloneSVG, to: folder.appendingPathComponent(figure.name + ".svg"))
+    }
   }
 }
