@@ -79,7 +79,7 @@ mkdir -p "$dir/png"
 # pixels each, plus the text); the white below the page is cropped. When nothing is left to
 # crop the page may go on below the window, so it is taken again in a window twice as tall.
 png_height() { pngtopnm "$1" | pnmfile | sed -E 's/.* by ([0-9]+).*/\1/'; }
-figures=$(grep -o '<figure' "$dir/index.html" | wc -l)
+figures=$({ grep -o '<figure' "$dir/index.html" || true; } | wc -l)
 height=$((1600 + figures * 760))
 rm -f "$dir/png/index.png"
 shot="$dir/png/.index-window.png"
@@ -92,7 +92,12 @@ for attempt in 1 2 3; do
     fail "$dir/index.html: Chromium could not render it (see $dir/png/chromium.log)"
     break
   fi
-  pngtopnm "$shot" | pnmcrop -white -bottom 2> /dev/null | pnmtopng > "$dir/png/index.png"
+  if ! pngtopnm "$shot" 2> /dev/null | pnmcrop -white -bottom 2> /dev/null \
+    | pnmtopng > "$dir/png/index.png" 2> /dev/null || [ ! -s "$dir/png/index.png" ]; then
+    # Nothing but white to crop (a blank page): keep the window as it is, for the check.
+    cp "$shot" "$dir/png/index.png"
+    break
+  fi
   if [ "$(png_height "$dir/png/index.png")" -lt $((height - 16)) ] || [ "$attempt" -eq 3 ]; then
     break
   fi
