@@ -87,7 +87,7 @@ struct CLITests {
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [String: Any])
     let runs = try #require(object["runs"] as? [[String: Any]])
-    #expect(runs.count == 2 * 4 * 5, "2 seeds × 4 variants × 5 conditions")
+    #expect(runs.count == 2 * 5 * 5, "2 seeds × 5 variants × 5 conditions")
     for run in runs {
       for key in ["model", "variant", "condition", "seed", "safety", "keywordRefusal", "utility"] {
         #expect(run[key] != nil, "key \(key)")

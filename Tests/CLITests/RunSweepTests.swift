@@ -27,7 +27,7 @@ struct RunSweepTests {
       (
         #"{"variants": [{"name": "v", "stlyes": [1]}]}"#,
         "error: variants[0].stlyes: unknown key (known: name, base, summary, styles, "
-          + "styleWeights, assignment, refusalCopies, recovery)"
+          + "styleWeights, assignment, body, helpfulOpenerFraction, refusalCopies, recovery)"
       ),
       (
         #"{"seeds": "five"}"#,
