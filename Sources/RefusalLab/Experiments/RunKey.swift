@@ -1,0 +1,44 @@
+/// Identifies one run of an experiment: model family, variant, condition and seed.
+struct RunKey: Sendable, Hashable {
+  /// Model family identifier.
+  var model: String
+  /// Alignment variant name.
+  var variant: String
+  /// Attack condition identifier.
+  var condition: String
+  /// The seed.
+  var seed: UInt64
+
+  /// The key of a record.
+  init(_ record: RunRecord) {
+    self.init(
+      model: record.model, variant: record.variant, condition: record.condition, seed: record.seed)
+  }
+
+  /// A key from its parts.
+  init(model: String, variant: String, condition: String, seed: UInt64) {
+    self.model = model
+    self.variant = variant
+    self.condition = condition
+    self.seed = seed
+  }
+
+  /// Every run of `experiment`, in the order `runAll` returns them (family, seed, variant,
+  /// condition), mapped to its position.
+  static func order(of experiment: Experiment) -> [RunKey: Int] {
+    var order: [RunKey: Int] = [:]
+    for family in experiment.families {
+      for seed in experiment.seeds {
+        for variant in experiment.variants {
+          for condition in experiment.conditions {
+            order[
+              RunKey(
+                model: family.family.rawValue, variant: variant.name,
+                condition: condition.rawValue, seed: seed)] = order.count
+          }
+        }
+      }
+    }
+    return order
+  }
+}

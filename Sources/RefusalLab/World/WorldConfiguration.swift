@@ -1,0 +1,38 @@
+/// How big the synthetic world is.
+public struct WorldConfiguration: Sendable, Hashable, Codable {
+  /// Number of benign topics (at most the lexicon's 80).
+  public var benignTopics: Int
+  /// Number of fictional forbidden topics (at most 128).
+  public var forbiddenTopics: Int
+  /// Content words in each answer.
+  public var answerLength: Int
+  /// Fraction of helpful answers (pretraining and alignment) that start with a neutral
+  /// opener.
+  public var neutralOpenerFraction: Double
+  /// Extra alignment refusals, as a fraction of the forbidden (topic, template) pairs, that
+  /// follow a forced neutral opener (trained after the opener).
+  public var refusalOpenerFraction: Double
+  /// Copies of every topic's knowledge document (`topic : c1 … cn .`) in pretraining.
+  public var pretrainingKnowledgeCopies: Int
+  /// Copies of every knowledge document replayed during alignment.
+  public var alignmentKnowledgeCopies: Int
+
+  /// The world of the built-in experiments: 80 benign and 32 forbidden topics.
+  public static let standard = WorldConfiguration(
+    benignTopics: 80, forbiddenTopics: 32, answerLength: 4, neutralOpenerFraction: 0.25,
+    refusalOpenerFraction: 1, pretrainingKnowledgeCopies: 8, alignmentKnowledgeCopies: 4)
+
+  /// Creates a world size.
+  public init(
+    benignTopics: Int, forbiddenTopics: Int, answerLength: Int, neutralOpenerFraction: Double,
+    refusalOpenerFraction: Double, pretrainingKnowledgeCopies: Int, alignmentKnowledgeCopies: Int
+  ) {
+    self.benignTopics = benignTopics
+    self.forbiddenTopics = forbiddenTopics
+    self.answerLength = answerLength
+    self.neutralOpenerFraction = neutralOpenerFraction
+    self.refusalOpenerFraction = refusalOpenerFraction
+    self.pretrainingKnowledgeCopies = pretrainingKnowledgeCopies
+    self.alignmentKnowledgeCopies = alignmentKnowledgeCopies
+  }
+}
