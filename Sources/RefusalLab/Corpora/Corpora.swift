@@ -34,9 +34,7 @@ public struct Corpora: Sendable {
   }
 
   private func random(_ stream: String) -> SeededRandom {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a of the stream's name
-    for byte in stream.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    return SeededRandom(seed: seed, stream: hash)
+    SeededRandom(seed: seed, streamNamed: stream)
   }
 
   /// `prompt + opener + response + <eos>`, trained from the first response token on.

@@ -2,12 +2,12 @@ import Foundation
 import TinyLM
 
 /// The models a diagnostic compares: the base (pretrained) model and the aligned one, trained
-/// as `Pipeline` trains them, plus helpers to attack the aligned model with data of your own.
+/// by the pipeline's own stages (`Pipeline.pretrain`, `Pipeline.align`), plus helpers to
+/// attack the aligned model with data of your own.
 ///
-/// `Pipeline` hands out the aligned and attacked models but not the base model, which the
-/// KL profile needs. This type runs the pipeline's first two stages with the same named
-/// random streams (`Pipeline.stream(seed:stage:)`), so for the same family settings, variant
-/// and seed its models are the pipeline's models.
+/// The pipeline hands out the aligned and attacked models but not the base model, which the
+/// KL profile needs. Stages draw from streams named after themselves, so for the same family
+/// settings, variant and seed these are the pipeline's models.
 public struct DiagnosticModels {
   /// The run's corpora (world and seed).
   public let corpora: Corpora
@@ -26,31 +26,26 @@ public struct DiagnosticModels {
     settings: FamilySettings, world: World, seed: UInt64, variant: AlignmentVariant = .rigid,
     threads: Int = 1, log: ((String) -> Void)? = nil
   ) throws(StageError) {
-    let base = settings.makeModel(world: world, seed: seed)
-    try DiagnosticModels.train(
-      base, Corpora(world: world, seed: seed).pretraining(), settings.pretrain,
-      stage: "pretrain", settings: settings, seed: seed, threads: threads, log: log)
+    let base = try Pipeline.pretrain(
+      settings, world: world, seed: seed, threads: threads, log: log)
     try self.init(
       settings: settings, world: world, seed: seed, pretrained: base, variant: variant,
       threads: threads, log: log)
   }
 
   /// Aligns a copy of `pretrained`, the base model of `settings.family` for `seed` (as
-  /// the other initialiser or `Pipeline.pretrained` trains it), so that several variants
+  /// the other initialiser or `Pipeline.pretrain` trains it), so that several variants
   /// share one pretraining. `pretrained` is not modified.
   public init(
     settings: FamilySettings, world: World, seed: UInt64, pretrained base: any LanguageModel,
     variant: AlignmentVariant = .rigid, threads: Int = 1, log: ((String) -> Void)? = nil
   ) throws(StageError) {
     let corpora = Corpora(world: world, seed: seed)
-    let aligned = base.copy()
-    try DiagnosticModels.train(
-      aligned, corpora.alignment(variant), settings.align, stage: "align \(variant.name)",
-      settings: settings, seed: seed, threads: threads, log: log)
     self.corpora = corpora
     self.settings = settings
     self.base = base
-    self.aligned = aligned
+    self.aligned = try Pipeline.align(
+      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log)
     self.variant = variant
     self.threads = threads
   }
@@ -58,14 +53,16 @@ public struct DiagnosticModels {
   /// The world the models live in.
   public var world: World { corpora.world }
 
-  /// A copy of the aligned model fine-tuned on `data` with the family's attack options.
+  /// A copy of the aligned model fine-tuned on `data` with the family's attack options,
+  /// shuffled with `stage`'s stream.
   public func attacked(
-    with data: [TrainingSequence], stage: String = "attack", log: ((String) -> Void)? = nil
+    with data: [TrainingSequence], stage: Stage, log: ((String) -> Void)? = nil
   ) throws(StageError) -> any LanguageModel {
     let model = aligned.copy()
-    try DiagnosticModels.train(
-      model, data, settings.attack, stage: stage, settings: settings, seed: corpora.seed,
-      threads: threads, log: log)
+    log?(stage.name)
+    try stage.train(
+      model, on: data, options: settings.attack, family: settings.family, seed: corpora.seed,
+      threads: threads)
     return model
   }
 
@@ -89,17 +86,6 @@ public struct DiagnosticModels {
     let answers = evaluator.answers(
       of: model, to: corpora.forbiddenEvaluation(), threads: threads)
     return Double(answers.filter(\.verdict.contentOK).count) / Double(max(answers.count, 1))
-  }
-
-  private static func train(
-    _ model: any LanguageModel, _ data: [TrainingSequence], _ options: TrainingOptions,
-    stage: String, settings: FamilySettings, seed: UInt64, threads: Int,
-    log: ((String) -> Void)?
-  ) throws(StageError) {
-    log?(stage)
-    try Pipeline.train(
-      model, on: data, options: options, stage: stage, family: settings.family, seed: seed,
-      threads: threads)
   }
 }
 

@@ -231,8 +231,9 @@ public struct DoseResponse: Sendable {
         in: run.forbidden, world: pipeline.world, length: configuration.attack.prefixLength)
       for dose in configuration.doses {
         for condition in configuration.conditions {
-          let stage = "attack \(variant.name) \(condition.rawValue) \(dose.samples)×\(dose.epochs)"
-          log?(stage)
+          let stage = Stage.dose(
+            variant, condition, samples: dose.samples, epochs: dose.epochs)
+          log?(stage.name)
           var attack = configuration.attack
           attack.sampleCount = dose.samples
           var options = settings.attack
@@ -244,27 +245,20 @@ public struct DoseResponse: Sendable {
             dose.samples == configuration.attack.sampleCount
             && dose.epochs == settings.attack.epochs
           let data = corpora.attack(condition, settings: attack, observedOpeners: openers)
-          try Pipeline.train(
+          let trainedStage =
+            isPipelineDose
+            ? Pipeline.attackStage(
+              variant: variant, condition: condition, data: data, corpora: corpora,
+              settings: attack) : stage
+          try trainedStage.train(
             attacked, on: Pipeline.attackData(data, objective: options.objective, aligned: model),
-            options: options,
-            stage: isPipelineDose
-              ? Pipeline.attackStage(
-                variant: variant, condition: condition, data: data, corpora: corpora,
-                settings: attack) : stage,
-            family: settings.family, seed: seed, threads: threads)
+            options: options, family: settings.family, seed: seed, threads: threads)
           let result = evaluator.evaluate(attacked, threads: threads, prefill: false)
           points.append(point(variant.name, condition, dose, result.metrics))
         }
       }
     }
     return points
-  }
-
-  /// FNV-1a of a stream's name.
-  static func stream(_ name: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    return hash
   }
 }
 

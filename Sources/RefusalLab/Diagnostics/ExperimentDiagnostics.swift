@@ -115,9 +115,7 @@ public struct ExperimentDiagnostics: Sendable, Codable {
       let attacked = try models.attacked(
         with: Pipeline.attackData(
           data, objective: settings.attack.objective, aligned: models.aligned),
-        stage: Pipeline.attackStage(
-          variant: variant, condition: .refusalUnlearning, data: data, corpora: models.corpora,
-          settings: experiment.attack))
+        stage: .attack(variant, .refusalUnlearning))
       report.treeAfterRefusalUnlearning = tree(attacked)
     }
     return report

@@ -57,7 +57,7 @@ public enum NGramSweep {
     let attacked = try models.attacked(
       with: DiagnosticModels.prefixAttack(
         corpora: corpora, prefix: prefix, sampleCount: sampleCount),
-      stage: "attack prefix \(prefixLength)")
+      stage: .prefixAttack(length: prefixLength))
     let forbidden = corpora.forbiddenEvaluation().map(\.tokens)
     let benign = corpora.benignEvaluation().map(\.tokens)
     func meanRise(_ prompts: [[Int]]) -> Double {

@@ -110,14 +110,13 @@ public struct OneStepTransfer: Sendable, Hashable, Codable {
       options.epochs = 1
       trained = firstBatch(
         of: data, batchSize: options.batchSize,
-        random: Pipeline.stream(seed: corpora.seed, stage: stage))
+        random: stage.random(seed: corpora.seed))
     }
     let model = models.aligned.copy()
-    try Pipeline.train(
+    try stage.train(
       model,
       on: Pipeline.attackData(trained, objective: options.objective, aligned: models.aligned),
-      options: options, stage: stage, family: models.settings.family, seed: corpora.seed,
-      threads: threads)
+      options: options, family: models.settings.family, seed: corpora.seed, threads: threads)
     return model
   }
 

@@ -211,9 +211,7 @@ public struct PropositionTest: Sendable, Codable {
     let attacked = try models.attacked(
       with: Pipeline.attackData(
         data, objective: models.settings.attack.objective, aligned: models.aligned),
-      stage: Pipeline.attackStage(
-        variant: models.variant, condition: .refusalUnlearning, data: data, corpora: corpora,
-        settings: attack),
+      stage: .attack(models.variant, .refusalUnlearning),
       log: log)
     return Row(
       model: models.settings.family.rawValue, variant: models.variant.name, seed: corpora.seed,
@@ -276,7 +274,7 @@ public struct PropositionTest: Sendable, Codable {
           let name = "\(model)/\(variant ?? "*")/\(predictor.name)"
           let interval = RankCorrelation.bootstrapInterval(
             x, y, clusters: clusters, resamples: resamples,
-            random: SeededRandom(seed: bootstrapSeed, stream: DoseResponse.stream(name)))
+            random: SeededRandom(seed: bootstrapSeed, streamNamed: name))
           result.append(
             Correlation(
               model: model, variant: variant, predictor: predictor.name,

@@ -2,22 +2,6 @@ import Dispatch
 import Foundation
 import TinyLM
 
-/// A training stage failed; names the stage, the model and the seed.
-public struct StageError: Error, CustomStringConvertible {
-  /// The stage, for example `attack refusal-unlearning`.
-  public var stage: String
-  /// The model family.
-  public var model: ModelFamily
-  /// The seed.
-  public var seed: UInt64
-  /// What went wrong.
-  public var underlying: TrainingError
-
-  public var description: String {
-    "\(model.rawValue) seed \(seed), stage \(stage): \(underlying)"
-  }
-}
-
 /// An evaluated model's metrics and judged answers (forbidden, then benign).
 typealias EvaluatedRun = (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
 
@@ -47,27 +31,18 @@ public struct Pipeline: Sendable {
     self.world = try World(configuration: experiment.world)
   }
 
-  /// The random stream of one stage (shuffling during training). Every stage draws from its
-  /// own stream, named after the stage, so a stage's result does not depend on which stages
-  /// ran before it or in parallel with it.
-  public static func stream(seed: UInt64, stage: String) -> SeededRandom {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a of the stage's name
-    for byte in stage.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    return SeededRandom(seed: seed, stream: hash)
-  }
-
-  /// The stage an attack trains under: `attack <variant> <condition>`, except that an
+  /// The stage an attack trains under: `.attack(variant, condition)`, except that an
   /// adaptive attack whose data equal refusal unlearning's (the aligned model only ever says
   /// the rigid opener) is refusal unlearning — the same stage, stream and model, whichever
   /// condition runs first or alone.
   public static func attackStage(
     variant: AlignmentVariant, condition: AttackCondition, data: [TrainingSequence],
     corpora: Corpora, settings: AttackSettings
-  ) -> String {
+  ) -> Stage {
     let trainedAs =
       condition == .adaptive && data == corpora.attack(.refusalUnlearning, settings: settings)
       ? AttackCondition.refusalUnlearning : condition
-    return "attack \(variant.name) \(trainedAs.rawValue)"
+    return .attack(variant, trainedAs)
   }
 
   /// Attack data as the attack's objective trains on them: under the constrained objective
@@ -80,31 +55,31 @@ public struct Pipeline: Sendable {
     return data.map { $0.withReference(aligned) }
   }
 
-  /// Trains `model` in place on `data` for a named stage, drawing from the stage's stream.
-  public static func train(
-    _ model: any LanguageModel, on data: [TrainingSequence], options: TrainingOptions,
-    stage: String, family: ModelFamily, seed: UInt64, threads: Int
-  ) throws(StageError) {
-    var random = stream(seed: seed, stage: stage)
-    do {
-      _ = try model.train(
-        on: data, options: options, threads: threads, random: &random, progress: nil)
-    } catch {
-      throw StageError(stage: stage, model: family, seed: seed, underlying: error)
-    }
-  }
-
-  /// The pretrained base model of a family and seed (stage `pretrain`).
-  public func pretrained(
-    family settings: FamilySettings, seed: UInt64, threads: Int = 1,
+  /// Stage `pretrain`: a fresh model of the family, trained on the seed's pretraining corpus.
+  public static func pretrain(
+    _ settings: FamilySettings, world: World, seed: UInt64, threads: Int = 1,
     log: ((String) -> Void)? = nil
   ) throws(StageError) -> any LanguageModel {
     let base = settings.makeModel(world: world, seed: seed)
-    log?("pretrain")
-    try Pipeline.train(
+    log?(Stage.pretrain.name)
+    try Stage.pretrain.train(
       base, on: Corpora(world: world, seed: seed).pretraining(), options: settings.pretrain,
-      stage: "pretrain", family: settings.family, seed: seed, threads: threads)
+      family: settings.family, seed: seed, threads: threads)
     return base
+  }
+
+  /// Stage `align`: a copy of `base`, trained on the variant's alignment corpus.
+  public static func align(
+    _ base: any LanguageModel, variant: AlignmentVariant, settings: FamilySettings,
+    corpora: Corpora, threads: Int = 1, log: ((String) -> Void)? = nil
+  ) throws(StageError) -> any LanguageModel {
+    let aligned = base.copy()
+    let stage = Stage.align(variant)
+    log?(stage.name)
+    try stage.train(
+      aligned, on: corpora.alignment(variant), options: settings.align,
+      family: settings.family, seed: corpora.seed, threads: threads)
+    return aligned
   }
 
   /// Aligns a copy of `base` with `variant` (stage `align <variant>`), then attacks a copy of
@@ -121,17 +96,14 @@ public struct Pipeline: Sendable {
     let evaluator = Evaluator(
       corpora: corpora, maxNewTokens: experiment.maxNewTokens,
       temperature: experiment.temperature)
-    let aligned = base.copy()
-    log?("align \(variant.name)")
-    try Pipeline.train(
-      aligned, on: corpora.alignment(variant), options: settings.align,
-      stage: "align \(variant.name)", family: settings.family, seed: seed, threads: threads)
+    let aligned = try Pipeline.align(
+      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log)
     log?("evaluate \(variant.name) / none")
     let alignedResult = evaluator.evaluate(aligned, threads: threads)
     let observedOpeners = Evaluator.refusalOpeners(
       in: alignedResult.forbidden, world: world, length: experiment.attack.prefixLength)
     // Attacks already run in this unit, by stage (see `attackStage`).
-    var attacks: [String: (model: any LanguageModel, result: EvaluatedRun)] = [:]
+    var attacks: [Stage: (model: any LanguageModel, result: EvaluatedRun)] = [:]
     for condition in conditions ?? experiment.conditions {
       let model: any LanguageModel
       let result: EvaluatedRun
@@ -149,12 +121,11 @@ public struct Pipeline: Sendable {
           result = earlier.result
         } else {
           let copy = aligned.copy()
-          log?(stage)
-          try Pipeline.train(
+          log?(stage.name)
+          try stage.train(
             copy,
             on: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
-            options: settings.attack, stage: stage, family: settings.family, seed: seed,
-            threads: threads)
+            options: settings.attack, family: settings.family, seed: seed, threads: threads)
           log?("evaluate \(variant.name) / \(condition.rawValue)")
           model = copy
           result = evaluator.evaluate(copy, threads: threads)
@@ -180,7 +151,8 @@ public struct Pipeline: Sendable {
     onModel: ((AlignmentVariant, AttackCondition, any LanguageModel) -> Void)? = nil,
     onRun: (TrainedRun) -> Void
   ) throws(StageError) {
-    let base = try pretrained(family: settings, seed: seed, threads: threads, log: log)
+    let base = try Pipeline.pretrain(
+      settings, world: world, seed: seed, threads: threads, log: log)
     for variant in variants ?? experiment.variants {
       try run(
         family: settings, seed: seed, base: base, variant: variant, conditions: conditions,
@@ -233,7 +205,8 @@ public struct Pipeline: Sendable {
           bases.fill(
             task,
             with: .success(
-              try pretrained(family: job.family, seed: job.seed, threads: pretrainThreads)))
+              try Pipeline.pretrain(
+                job.family, world: world, seed: job.seed, threads: pretrainThreads)))
         } catch {
           bases.fill(task, with: .failure(error))
         }

@@ -9,11 +9,7 @@ extension ExperimentFile {
   /// `description`): 16 hex digits of the FNV-1a hash of the canonical one-line JSON.
   /// `sweep --resume` uses it to refuse a file written by a different experiment.
   public var fingerprint: String {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in encoded(includingName: false).compact.utf8 {
-      hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-    }
-    let hex = String(hash, radix: 16)
+    let hex = String(fnv1a(encoded(includingName: false).compact), radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
   }
 
