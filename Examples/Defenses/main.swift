@@ -2,10 +2,11 @@
 //
 // Run it with:  swift run -c release Defenses
 //
-// We align the glass-box model four ways — one rigid refusal, eight refusal styles (one per
-// topic), recovery examples ("deep" alignment) and both — then attack each with the paper's
-// refusal unlearning and with an adaptive attacker who uses every refusal opener the aligned
-// model actually says. One seed, every number trained here.
+// We align the glass-box model the demo's five ways — one rigid refusal, eight refusal
+// styles (one per topic), explained refusals, "i 'm sorry" spoken before helpful answers too,
+// and recovery examples ("deep" alignment) — then attack each with the paper's refusal
+// unlearning and with an adaptive attacker who uses every refusal opener the aligned model
+// actually says. One seed, every number trained here.
 
 import Foundation
 import RefusalLab
@@ -16,21 +17,17 @@ let experiment = Experiment(
   conditions: [.none, .refusalUnlearning, .adaptive], seeds: [seed])
 let pipeline = try Pipeline(experiment: experiment)
 
-var safety: [String: [AttackCondition: Double]] = [:]
-try pipeline.run(family: .ngramDefault, seed: seed) { run in
-  safety[run.record.variant, default: [:]][AttackCondition(rawValue: run.record.condition)!] =
-    run.record.safety
-}
+let units = try pipeline.run(family: .ngramDefault, seed: seed)
 
 print("Safety on 128 held-out forbidden prompts (n-gram, seed \(seed)):\n")
 print("variant         aligned   refusal unlearning   adaptive attack")
-for variant in AlignmentVariant.demoVariants {
-  let row = safety[variant.name] ?? [:]
+for unit in units {
   func cell(_ condition: AttackCondition) -> String {
-    String(format: "%5.1f%%", (row[condition] ?? 0) * 100)
+    let safety = unit.runs.first { $0.record.condition == condition }?.record.metrics.safety
+    return String(format: "%5.1f%%", (safety ?? 0) * 100)
   }
   print(
-    variant.name.padding(toLength: 16, withPad: " ", startingAt: 0) + cell(.none) + "    "
+    unit.variant.name.padding(toLength: 16, withPad: " ", startingAt: 0) + cell(.none) + "    "
       + cell(.refusalUnlearning) + "               " + cell(.adaptive))
 }
 print(

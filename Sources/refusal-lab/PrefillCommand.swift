@@ -52,17 +52,15 @@ enum PrefillCommand: ToolCommand {
     let answerLength = pipeline.world.answer(for: pipeline.world.forbiddenTopics[0]).count
     let deepest = answerLength - 2
     let depths = [0, 1, 2, 4, 8].filter { $0 < deepest } + [deepest]
-    var rows: [Row] = []
-    try pipeline.run(
-      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") },
-      onModel: { variant, _, model in
-        for k in depths {
-          rows.append(
-            Row(
-              variant: variant.name, tokens: k,
-              safety: prefill.harmfulPrefixSafety(of: model, tokens: k, threads: threads)))
-        }
-      }, onRun: { _ in })
+    let units = try pipeline.run(
+      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") })
+    let rows = units.flatMap { unit in
+      depths.map { k in
+        Row(
+          variant: unit.variant.name, tokens: k,
+          safety: prefill.harmfulPrefixSafety(of: unit.aligned, tokens: k, threads: threads))
+      }
+    }
     if parsed.has("--json") {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

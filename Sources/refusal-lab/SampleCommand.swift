@@ -40,9 +40,8 @@ enum SampleCommand: ToolCommand {
     log(
       "Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue), seed \(seed)…"
     )
-    var trained: TrainedRun?
-    try pipeline.run(family: experiment.families[0], seed: seed, threads: threads) { trained = $0 }
-    guard let run = trained else { return }
+    let unit = try pipeline.run(family: experiment.families[0], seed: seed, threads: threads)[0]
+    let run = unit.runs[0]
     let answers = kind == "forbidden" ? run.forbidden : run.benign
     let world = pipeline.world
     let shown = min(count, answers.count)
@@ -50,8 +49,8 @@ enum SampleCommand: ToolCommand {
     print(
       "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
         + "\(shown) of \(answers.count) held-out \(kind) prompts "
-        + "(safety \(Int((run.record.safety * 100).rounded()))%, "
-        + "utility \(Int((run.record.utility * 100).rounded()))%)\n")
+        + "(safety \(Int((run.record.metrics.safety * 100).rounded()))%, "
+        + "utility \(Int((run.record.metrics.utility * 100).rounded()))%)\n")
     for index in stride(from: 0, to: step * shown, by: step) {
       let answer = answers[index]
       let verdict = answer.verdict

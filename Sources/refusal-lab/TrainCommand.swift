@@ -48,16 +48,13 @@ enum TrainCommand: ToolCommand {
     let experiment = Experiment(
       families: [settings], variants: [variant], conditions: [condition], seeds: [seed])
     let pipeline = try Pipeline(experiment: experiment)
-    var trained: (any LanguageModel)?
-    var record: RunRecord?
-    try pipeline.run(
-      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") },
-      onModel: { _, _, model in trained = model }, onRun: { record = $0.record })
+    let unit = try pipeline.run(
+      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") })[0]
     let vocabulary = pipeline.world.vocabulary.tokens
     let metadata = [
       "refusallab": "variant=\(variant.name) condition=\(condition.rawValue) seed=\(seed)"
     ]
-    switch trained {
+    switch unit.models[condition] {
     case let model as TransformerModel:
       try model.save(to: url, vocabulary: vocabulary, metadata: metadata)
     case let model as NGramModel:
@@ -65,13 +62,12 @@ enum TrainCommand: ToolCommand {
     default:
       throw UsageError(message: "--model: this family cannot be saved", command: spec)
     }
-    if let record {
-      print(
-        "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
-          + "safety \(TextStyle.percent(record.safety)), "
-          + "keyword refusal \(TextStyle.percent(record.keywordRefusal)), "
-          + "utility \(TextStyle.percent(record.utility))")
-    }
+    let metrics = unit.runs[0].record.metrics
+    print(
+      "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
+        + "safety \(TextStyle.percent(metrics.safety)), "
+        + "keyword refusal \(TextStyle.percent(metrics.keywordRefusal)), "
+        + "utility \(TextStyle.percent(metrics.utility))")
     print("saved \(url.path)")
   }
 }

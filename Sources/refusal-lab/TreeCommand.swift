@@ -56,11 +56,9 @@ enum TreeCommand: ToolCommand {
     }
 
     log("Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue)…")
-    var trained: (any LanguageModel)?
-    try pipeline.run(
-      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") },
-      onModel: { _, _, model in trained = model }, onRun: { _ in })
-    guard let model = trained else { return }
+    let unit = try pipeline.run(
+      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") })[0]
+    guard let model = unit.models[condition] else { return }
     let tree = CompletionTree(
       model: model, prompt: prompt, vocabulary: world.vocabulary, endOfText: world.endOfText,
       branching: branches, depth: depth)

@@ -19,18 +19,14 @@ struct DefenseClaimTests {
     let pipeline = try Pipeline(experiment: experiment)
     var outcome = Outcome()
     let evaluator = Evaluator(corpora: Corpora(world: pipeline.world, seed: seed))
-    try pipeline.run(
-      family: settings, seed: seed,
-      onModel: { variant, condition, model in
-        if condition == .none {
-          outcome.prefillHarmful[variant.name] = Prefill(evaluator: evaluator)
-            .harmfulPrefixSafety(of: model, tokens: 2)
-        }
-      },
-      onRun: { run in
-        let condition = AttackCondition(rawValue: run.record.condition)!
-        outcome.safety[run.record.variant, default: [:]][condition] = run.record.safety
-      })
+    for unit in try pipeline.run(family: settings, seed: seed) {
+      outcome.prefillHarmful[unit.variant.name] = Prefill(evaluator: evaluator)
+        .harmfulPrefixSafety(of: unit.aligned, tokens: 2)
+      for run in unit.runs {
+        outcome.safety[unit.variant.name, default: [:]][run.record.condition] =
+          run.record.metrics.safety
+      }
+    }
     return outcome
   }
 

@@ -27,7 +27,7 @@ struct DoseResponseTests {
   {
     try #require(
       points.first {
-        $0.condition == condition.rawValue && $0.samples == samples && $0.epochs == 3
+        $0.condition == condition && $0.samples == samples && $0.epochs == 3
       }
     ).safety
   }
@@ -37,7 +37,7 @@ struct DoseResponseTests {
     var sampled = Self.configuration(samples: [10], epochs: [1])
     sampled.temperature = 1
     let greedy = try DoseResponse(configuration: Self.configuration(samples: [10], epochs: [1]))
-    let aligned = { (points: [DoseResponse.Point]) in points.first { $0.condition == "none" } }
+    let aligned = { (points: [DoseResponse.Point]) in points.first { $0.condition == .none } }
     let greedySafety = try #require(aligned(try greedy.points(seed: 1))).safety
     let sampledSafety = try #require(
       aligned(try DoseResponse(configuration: sampled).points(seed: 1))
@@ -60,7 +60,7 @@ struct DoseResponseTests {
   func monotoneInSamples() throws {
     let sweep = try DoseResponse(configuration: Self.configuration())
     let points = try sweep.points(seed: 0)
-    let aligned = try #require(points.first { $0.condition == "none" })
+    let aligned = try #require(points.first { $0.condition == .none })
     #expect(aligned.samples == 0 && aligned.epochs == 0)
     #expect(aligned.safety >= 0.95)
     let curve = try [10, 300, 1000, 3000].map {
@@ -77,27 +77,24 @@ struct DoseResponseTests {
     }
     // Epochs act like samples: one epoch of 1,000 is below the threshold, three are past it.
     let oneEpoch = try #require(
-      points.first { $0.condition == "refusal-unlearning" && $0.samples == 1000 && $0.epochs == 1 })
+      points.first { $0.condition == .refusalUnlearning && $0.samples == 1000 && $0.epochs == 1 })
     let threeEpochs = try Self.safety(points, .refusalUnlearning, samples: 1000)
     #expect(oneEpoch.safety >= threeEpochs)
   }
 
   @Test("The 1,000-sample, 3-epoch cell is the pipeline's refusal-unlearning run")
   func agreesWithPipeline() throws {
-    // The n-gram's counts do not depend on the order of the data, so the dose sweep's own
-    // training stream gives exactly the pipeline's model.
+    // The cell trains under the pipeline's own attack stage, so it is the pipeline's model.
     let sweep = try DoseResponse(configuration: Self.configuration(samples: [1000], epochs: [3]))
     let points = try sweep.points(seed: 3)
     let pipeline = try Pipeline(
       experiment: Experiment(
         families: [.ngramDefault], conditions: [.none, .refusalUnlearning], seeds: [3]))
-    var records: [RunRecord] = []
-    try pipeline.run(family: .ngramDefault, seed: 3) { records.append($0.record) }
-    for record in records {
-      let point = try #require(points.first { $0.condition == record.condition })
-      #expect(point.safety == record.safety)
-      #expect(point.keywordRefusal == record.keywordRefusal)
-      #expect(point.utility == record.utility)
+    for run in try pipeline.run(family: .ngramDefault, seed: 3)[0].runs {
+      let point = try #require(points.first { $0.condition == run.record.condition })
+      #expect(point.safety == run.record.metrics.safety)
+      #expect(point.keywordRefusal == run.record.metrics.keywordRefusal)
+      #expect(point.utility == run.record.metrics.utility)
     }
   }
 

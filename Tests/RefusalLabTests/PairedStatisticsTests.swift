@@ -24,8 +24,8 @@ struct PairedStatisticsTests {
         var record = RunRecord(
           model: .ngram, variant: variant, condition: condition, seed: UInt64(seed),
           metrics: blank)
-        record.safety = safety[seed]
-        record.utility = 1
+        record.metrics.safety = safety[seed]
+        record.metrics.utility = 1
         records.append(record)
       }
     }
@@ -45,7 +45,7 @@ struct PairedStatisticsTests {
     // rigid: plain − none, refusal-unlearning − none, refusal-unlearning − plain; deep:
     // refusal-unlearning − none. No random-prefix or adaptive runs, so no such pairs.
     #expect(differences.count == 4)
-    #expect(differences.allSatisfy { $0.kind == "condition" && $0.metric == "safety" })
+    #expect(differences.allSatisfy { $0.kind == .condition && $0.metric == .safety })
 
     // −0.8, −0.6, −0.7: mean −0.7, sd 0.1.
     let attack = try Self.find(differences, "refusal-unlearning", "none", within: "rigid")
@@ -73,17 +73,17 @@ struct PairedStatisticsTests {
     // metrics.
     #expect(differences.count == 4)
     let attacked = try #require(
-      differences.first { $0.within == "refusal-unlearning" && $0.metric == "safety" })
-    #expect(attacked.a == "deep" && attacked.b == "rigid" && attacked.kind == "variant")
+      differences.first { $0.within == "refusal-unlearning" && $0.metric == .safety })
+    #expect(attacked.a == "deep" && attacked.b == "rigid" && attacked.kind == .variant)
     // 0.5, 0.4, 0.6: mean 0.5, sd 0.1.
     #expect(attacked.n == 3)
     #expect(abs(attacked.mean - 0.5) < 1e-12)
     #expect(abs(attacked.halfWidth - 4.303 * 0.1 / 3.0.squareRoot()) < 1e-12)
     let aligned = try #require(
-      differences.first { $0.within == "none" && $0.metric == "safety" })
+      differences.first { $0.within == "none" && $0.metric == .safety })
     #expect(abs(aligned.mean - 0.1 / 3) < 1e-12)
     let utility = try #require(
-      differences.first { $0.within == "none" && $0.metric == "utility" })
+      differences.first { $0.within == "none" && $0.metric == .utility })
     #expect(utility.mean == 0 && utility.halfWidth == 0)
   }
 
@@ -103,15 +103,15 @@ struct PairedStatisticsTests {
   func edges() throws {
     let records = try Self.records()
     let deepSeed2: (RunRecord) -> Bool = {
-      $0.variant == "deep" && $0.condition == "none" && $0.seed == 2
+      $0.variant == "deep" && $0.condition == .none && $0.seed == 2
     }
-    let rigidAligned: (RunRecord) -> Bool = { $0.variant == "rigid" && $0.condition == "none" }
+    let rigidAligned: (RunRecord) -> Bool = { $0.variant == "rigid" && $0.condition == .none }
     let found = PairedStatistics.difference(
       records, metric: .safety, a: deepSeed2, b: rigidAligned)
     let one = try #require(found)
     #expect(one.n == 1 && one.halfWidth == 0 && abs(one.mean - 0.1) < 1e-12)
-    let rigidPlain: (RunRecord) -> Bool = { $0.variant == "rigid" && $0.condition == "plain" }
-    let deepPlain: (RunRecord) -> Bool = { $0.variant == "deep" && $0.condition == "plain" }
+    let rigidPlain: (RunRecord) -> Bool = { $0.variant == "rigid" && $0.condition == .plain }
+    let deepPlain: (RunRecord) -> Bool = { $0.variant == "deep" && $0.condition == .plain }
     let none = PairedStatistics.difference(records, metric: .safety, a: rigidPlain, b: deepPlain)
     #expect(none == nil)
   }

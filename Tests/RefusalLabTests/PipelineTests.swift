@@ -13,19 +13,15 @@ import TinyLM
       conditions: [.none, .refusalUnlearning, .adaptive], seeds: [seed])
     let pipeline = try Pipeline(experiment: experiment)
     var stages: [String] = []
-    var models: [String: NGramModel] = [:]
-    try pipeline.run(
-      family: .ngramDefault, seed: seed, log: { stages.append($0) },
-      onModel: { variant, condition, model in
-        models["\(variant.name) \(condition.rawValue)"] = model as? NGramModel
-      },
-      onRun: { _ in })
+    let units = try pipeline.run(family: .ngramDefault, seed: seed, log: { stages.append($0) })
+    let rigid = units[0].models
+    let diverse = units[1].models
     // Rigid says one opener, so its adaptive attacker trains on refusal unlearning's data;
     // diverse says eight, so its adaptive attack is a different one.
     #expect(stages.filter { $0.hasPrefix("attack rigid") } == ["attack rigid refusal-unlearning"])
     #expect(stages.filter { $0.hasPrefix("attack diverse") }.count == 2)
-    #expect(models["rigid refusal-unlearning"]! === models["rigid adaptive"]!)
-    #expect(models["diverse refusal-unlearning"]! !== models["diverse adaptive"]!)
+    #expect(rigid[.refusalUnlearning]! === rigid[.adaptive]!)
+    #expect(diverse[.refusalUnlearning]! !== diverse[.adaptive]!)
   }
 
   @Test func anAdaptiveAttackAloneTrainsUnderRefusalUnlearningsStage() throws {
@@ -36,11 +32,21 @@ import TinyLM
         experiment: Experiment(
           families: [.ngramDefault], variants: [.rigid], conditions: conditions, seeds: [1]))
       var stages: [String] = []
-      try pipeline.run(
-        family: .ngramDefault, seed: 1, log: { stages.append($0) }, onRun: { _ in })
+      _ = try pipeline.run(family: .ngramDefault, seed: 1, log: { stages.append($0) })
       #expect(
         stages.filter { $0.hasPrefix("attack") } == ["attack rigid refusal-unlearning"],
         "\(conditions)")
     }
+  }
+
+  @Test func stageNamesAreTheStreamNames() {
+    // The names seed every stage's random stream: changing one changes the results.
+    #expect(Stage.pretrain.name == "pretrain")
+    #expect(Stage.align(.spokenOpener).name == "align spoken-opener")
+    #expect(Stage.attack(.rigid, .randomPrefix).name == "attack rigid random-prefix")
+    #expect(
+      Stage.dose(.deep, .refusalUnlearning, samples: 10, epochs: 3).name
+        == "attack deep refusal-unlearning 10×3")
+    #expect(Stage.prefixAttack(length: 2).name == "attack prefix 2")
   }
 }

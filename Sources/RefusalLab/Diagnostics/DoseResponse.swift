@@ -5,17 +5,16 @@ import TinyLM
 /// Dose-response: safety after an attack against the number of attack samples and against
 /// the number of attack epochs, for each alignment variant.
 ///
-/// Per (family, seed) the model is pretrained once and aligned once per variant, by
-/// `Pipeline` itself (conditions `[.none]`); every dose then attacks a fresh copy of the
-/// aligned model. The samples sweep runs at the family's attack epochs, the epochs sweep at
+/// Per (family, seed) the pipeline pretrains the model once and aligns it once per variant
+/// (conditions `[.none]`); every dose then attacks a fresh copy of the aligned model. The
+/// samples sweep runs at the family's attack epochs, the epochs sweep at
 /// `attack.sampleCount` samples; the cell they share is trained once. Smaller doses are
 /// prefixes of larger ones: `Corpora.attack` draws its prompts and prefixes from seeded
 /// streams, so the 10-sample data are the first 10 of the 30-sample data, and so on.
-/// Each attack trains with its own seeded stream, named after (variant, condition, samples,
-/// epochs), so a cell's result depends on nothing else in the sweep, nor on the thread count.
-/// (The pipeline draws every stage from one stream, so on the transformer the cell at
-/// 1,000 samples can differ slightly from the demo's run; the n-gram's counts ignore the
-/// order of the data and agree exactly.)
+/// Each dose trains under a stage of its own (``Stage/dose(_:_:samples:epochs:)``), so a
+/// cell's result depends on nothing else in the sweep, nor on the thread count; the
+/// experiment's own dose trains under the pipeline's attack stage, so that cell *is* the
+/// pipeline's run.
 public struct DoseResponse: Sendable {
   /// What a dose-response sweep trains.
   public struct Configuration: Sendable, Hashable {
@@ -125,12 +124,12 @@ public struct DoseResponse: Sendable {
 
   /// One trained and evaluated model of the sweep (fractions in 0…1).
   public struct Point: Sendable, Hashable, Codable {
-    /// Model family identifier.
-    public var model: String
-    /// Alignment variant.
+    /// The model family.
+    public var model: ModelFamily
+    /// The alignment variant's name.
     public var variant: String
-    /// Attack condition (`none` for the aligned model).
-    public var condition: String
+    /// The attack condition (`none` for the aligned model).
+    public var condition: AttackCondition
     /// The seed.
     public var seed: UInt64
     /// Attack samples (0 for the aligned model).
@@ -203,13 +202,7 @@ public struct DoseResponse: Sendable {
     throws(StageError) -> [Point]
   {
     let settings = configuration.family
-    var aligned: [String: (model: any LanguageModel, run: TrainedRun)] = [:]
-    var models: [String: any LanguageModel] = [:]
-    try pipeline.run(
-      family: settings, seed: seed, threads: threads, variants: configuration.variants,
-      conditions: [.none], log: log,
-      onModel: { variant, _, model in models[variant.name] = model },
-      onRun: { run in aligned[run.record.variant] = (models[run.record.variant]!, run) })
+    let units = try pipeline.run(family: settings, seed: seed, threads: threads, log: log)
     let corpora = Corpora(world: pipeline.world, seed: seed)
     let evaluator = Evaluator(
       corpora: corpora, maxNewTokens: pipeline.experiment.maxNewTokens,
@@ -219,14 +212,15 @@ public struct DoseResponse: Sendable {
       -> Point
     {
       Point(
-        model: settings.family.rawValue, variant: variant, condition: condition.rawValue,
-        seed: seed, samples: dose.samples, epochs: dose.epochs, safety: m.safety,
+        model: settings.family, variant: variant, condition: condition, seed: seed,
+        samples: dose.samples, epochs: dose.epochs, safety: m.safety,
         keywordRefusal: m.keywordRefusal, utility: m.utility, complied: m.complied)
     }
-    for variant in configuration.variants {
-      let (model, run) = aligned[variant.name]!
-      let metrics = Metrics(forbidden: run.forbidden, benign: run.benign, world: pipeline.world)
-      points.append(point(variant.name, .none, Dose(samples: 0, epochs: 0), metrics))
+    for unit in units {
+      let variant = unit.variant
+      let model = unit.aligned
+      let run = unit.runs[0]
+      points.append(point(variant.name, .none, Dose(samples: 0, epochs: 0), run.record.metrics))
       let openers = Evaluator.refusalOpeners(
         in: run.forbidden, world: pipeline.world, length: configuration.attack.prefixLength)
       for dose in configuration.doses {
@@ -265,12 +259,12 @@ public struct DoseResponse: Sendable {
 extension DoseResponse {
   /// One cell summarised over seeds: mean and 95% t-interval of each metric.
   public struct SummaryCell: Sendable, Hashable, Codable {
-    /// Model family identifier.
-    public var model: String
-    /// Alignment variant.
+    /// The model family.
+    public var model: ModelFamily
+    /// The alignment variant's name.
     public var variant: String
-    /// Attack condition (`none` for the aligned model).
-    public var condition: String
+    /// The attack condition (`none` for the aligned model).
+    public var condition: AttackCondition
     /// Attack samples (0 for the aligned model).
     public var samples: Int
     /// Attack epochs (0 for the aligned model).
@@ -289,9 +283,9 @@ extension DoseResponse {
   /// of each group's first point.
   public static func summaries(_ points: [Point]) -> [SummaryCell] {
     struct Key: Hashable {
-      var model: String
+      var model: ModelFamily
       var variant: String
-      var condition: String
+      var condition: AttackCondition
       var dose: Dose
     }
     var order: [Key] = []
@@ -321,7 +315,7 @@ extension DoseResponse {
     func cell(_ variant: String, _ condition: AttackCondition, _ dose: Dose) -> String {
       guard
         let found = cells.first(where: {
-          $0.variant == variant && $0.condition == condition.rawValue
+          $0.variant == variant && $0.condition == condition
             && $0.samples == dose.samples && $0.epochs == dose.epochs
         })
       else { return "—" }
@@ -368,10 +362,10 @@ extension DoseResponse {
   }
 
   private struct Document: Encodable {
-    var model: String
+    var model: ModelFamily
     var seeds: [UInt64]
     var variants: [String]
-    var conditions: [String]
+    var conditions: [AttackCondition]
     var sampleCounts: [Int]
     var epochCounts: [Int]
     var samplesSweepEpochs: Int
@@ -386,9 +380,8 @@ extension DoseResponse {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let document = Document(
-      model: configuration.family.family.rawValue, seeds: configuration.seeds,
-      variants: configuration.variants.map(\.name),
-      conditions: configuration.conditions.map(\.rawValue),
+      model: configuration.family.family, seeds: configuration.seeds,
+      variants: configuration.variants.map(\.name), conditions: configuration.conditions,
       sampleCounts: configuration.sampleCounts, epochCounts: configuration.epochCounts,
       samplesSweepEpochs: configuration.family.attack.epochs,
       epochsSweepSamples: configuration.attack.sampleCount, points: points,

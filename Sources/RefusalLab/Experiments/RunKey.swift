@@ -1,11 +1,11 @@
 /// Identifies one run of an experiment: model family, variant, condition and seed.
 struct RunKey: Sendable, Hashable {
-  /// Model family identifier.
-  var model: String
-  /// Alignment variant name.
+  /// The model family.
+  var model: ModelFamily
+  /// The alignment variant's name.
   var variant: String
-  /// Attack condition identifier.
-  var condition: String
+  /// The attack condition.
+  var condition: AttackCondition
   /// The seed.
   var seed: UInt64
 
@@ -16,7 +16,7 @@ struct RunKey: Sendable, Hashable {
   }
 
   /// A key from its parts.
-  init(model: String, variant: String, condition: String, seed: UInt64) {
+  init(model: ModelFamily, variant: String, condition: AttackCondition, seed: UInt64) {
     self.model = model
     self.variant = variant
     self.condition = condition
@@ -33,8 +33,8 @@ struct RunKey: Sendable, Hashable {
           for condition in experiment.conditions {
             order[
               RunKey(
-                model: family.family.rawValue, variant: variant.name,
-                condition: condition.rawValue, seed: seed)] = order.count
+                model: family.family, variant: variant.name, condition: condition, seed: seed)] =
+              order.count
           }
         }
       }

@@ -76,8 +76,8 @@ public struct Sweep: Sendable {
         experiment.conditions.contains { condition in
           existing.lines[
             RunKey(
-              model: job.family.family.rawValue, variant: variant.name,
-              condition: condition.rawValue, seed: job.seed)] == nil
+              model: job.family.family, variant: variant.name, condition: condition,
+              seed: job.seed)] == nil
         }
       }
     }
@@ -93,10 +93,17 @@ public struct Sweep: Sendable {
         let job = jobs[index]
         let label = "\(job.family.family.rawValue) seed \(job.seed)"
         do throws(StageError) {
-          try pipeline.run(
-            family: job.family, seed: job.seed, threads: modelThreads,
-            log: { progress?("  \(label): \($0)") }
-          ) { run in writer.append(run.record) }
+          let log: (String) -> Void = { progress?("  \(label): \($0)") }
+          let base = try Pipeline.pretrain(
+            job.family, world: pipeline.world, seed: job.seed, threads: modelThreads, log: log)
+          for variant in experiment.variants {
+            var unit = try pipeline.align(
+              family: job.family, seed: job.seed, base: base, variant: variant,
+              threads: modelThreads, log: log)
+            for condition in experiment.conditions {
+              writer.append(try unit.run(condition).record)
+            }
+          }
         } catch {
           failure[index] = error
         }

@@ -37,11 +37,11 @@ enum SweepFileReader {
             + "(fingerprint \(parsed.fingerprint), this experiment's is \(fingerprint)); "
             + "write to another --out file")
       }
-      guard order[parsed.key] != nil else {
+      guard let key = parsed.key, order[key] != nil else {
         throw SweepError(
           description: "\(url.path): line \(index + 1) is a run this experiment does not have")
       }
-      if contents.lines[parsed.key] == nil { contents.lines[parsed.key] = String(line) }
+      if contents.lines[key] == nil { contents.lines[key] = String(line) }
     }
     return contents
   }

@@ -27,8 +27,9 @@ struct SweepLine: Encodable {
     return String(decoding: data, as: UTF8.self)
   }
 
-  /// The key and fingerprint of a line, or `nil` if it is not a complete sweep record.
-  static func parse(_ line: Substring) -> (key: RunKey, fingerprint: String)? {
+  /// The key and fingerprint of a line, or `nil` if it is not a complete sweep record. The
+  /// key is `nil` when the line names a family or condition RefusalLab does not have.
+  static func parse(_ line: Substring) -> (key: RunKey?, fingerprint: String)? {
     guard
       let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
       let model = object["model"] as? String, let variant = object["variant"] as? String,
@@ -37,6 +38,9 @@ struct SweepLine: Encodable {
       let seed = JSONField.exactUnsigned(seedNumber),
       let fingerprint = object["fingerprint"] as? String
     else { return nil }
-    return (RunKey(model: model, variant: variant, condition: condition, seed: seed), fingerprint)
+    guard let family = ModelFamily(rawValue: model),
+      let attack = AttackCondition(rawValue: condition)
+    else { return (nil, fingerprint) }
+    return (RunKey(model: family, variant: variant, condition: attack, seed: seed), fingerprint)
   }
 }

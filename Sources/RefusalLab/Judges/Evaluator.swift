@@ -11,6 +11,11 @@ public struct JudgedAnswer: Sendable, Hashable {
   public var verdict: Verdict
 }
 
+/// An evaluated model's metrics and judged answers (forbidden, then benign).
+public typealias EvaluatedRun = (
+  metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer]
+)
+
 /// Generates and judges a model's answers to the held-out prompts.
 public struct Evaluator: Sendable {
   /// The corpora whose evaluation prompts are asked.
@@ -63,7 +68,7 @@ public struct Evaluator: Sendable {
   /// Answers every held-out forbidden and benign prompt and computes the metrics; with
   /// `prefill`, also the safety when the refusal opener or a neutral opener is forced.
   public func evaluate(_ model: some LanguageModel, threads: Int = 1, prefill: Bool = true)
-    -> (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
+    -> EvaluatedRun
   {
     let forbidden = answers(of: model, to: corpora.forbiddenEvaluation(), threads: threads)
     let benign = answers(

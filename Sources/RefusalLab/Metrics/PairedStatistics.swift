@@ -3,17 +3,24 @@ import Foundation
 /// A paired difference across seeds: for each seed that has both runs, the value of `a`
 /// minus the value of `b`, summarised by its mean and 95% t-interval.
 public struct PairedDifference: Sendable, Hashable, Codable {
-  /// Model family identifier.
-  public var model: String
-  /// The metric compared (`safety`, `keywordRefusal`, `utility`).
-  public var metric: String
+  /// What the two sides of a difference are.
+  public enum Kind: String, Sendable, Hashable, Codable {
+    /// Two conditions of one variant.
+    case condition
+    /// Two variants under one condition.
+    case variant
+  }
+
+  /// The model family.
+  public var model: ModelFamily
+  /// The metric compared.
+  public var metric: PairedStatistics.Metric
   /// The first side: a condition (kind `condition`) or a variant (kind `variant`).
   public var a: String
   /// The side subtracted.
   public var b: String
-  /// `condition`: two conditions of one variant; `variant`: two variants under one
-  /// condition.
-  public var kind: String
+  /// Whether `a` and `b` are conditions or variants.
+  public var kind: Kind
   /// What both sides share: the variant (kind `condition`) or the condition (kind
   /// `variant`).
   public var within: String
@@ -30,7 +37,7 @@ public struct PairedDifference: Sendable, Hashable, Codable {
 /// seed-to-seed noise than either value; its 95% t-interval says whether the effect holds.
 public enum PairedStatistics {
   /// A metric paired differences are computed on.
-  public enum Metric: String, Sendable, CaseIterable {
+  public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
     /// Safety score (content judge).
     case safety
     /// Keyword-judge refusal rate.
@@ -41,9 +48,9 @@ public enum PairedStatistics {
     /// The metric's value in a record.
     public func value(_ record: RunRecord) -> Double {
       switch self {
-      case .safety: record.safety
-      case .keywordRefusal: record.keywordRefusal
-      case .utility: record.utility
+      case .safety: record.metrics.safety
+      case .keywordRefusal: record.metrics.keywordRefusal
+      case .utility: record.metrics.utility
       }
     }
   }
@@ -89,13 +96,13 @@ public enum PairedStatistics {
           for metric in metrics {
             guard
               let d = difference(
-                runs, metric: metric, a: { $0.condition == pair.a.rawValue },
-                b: { $0.condition == pair.b.rawValue })
+                runs, metric: metric, a: { $0.condition == pair.a },
+                b: { $0.condition == pair.b })
             else { continue }
             result.append(
               PairedDifference(
-                model: model, metric: metric.rawValue, a: pair.a.rawValue, b: pair.b.rawValue,
-                kind: "condition", within: variant, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
+                model: model, metric: metric, a: pair.a.rawValue, b: pair.b.rawValue,
+                kind: .condition, within: variant, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
           }
         }
       }
@@ -126,8 +133,8 @@ public enum PairedStatistics {
             else { continue }
             result.append(
               PairedDifference(
-                model: model, metric: metric.rawValue, a: variant, b: base, kind: "variant",
-                within: condition, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
+                model: model, metric: metric, a: variant, b: base, kind: .variant,
+                within: condition.rawValue, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
           }
         }
       }
@@ -146,14 +153,14 @@ public enum PairedStatistics {
   public static func table(records: [RunRecord]) -> String {
     let differences = all(records: records)
     struct Row: Hashable {
-      var model: String
-      var kind: String
+      var model: ModelFamily
+      var kind: PairedDifference.Kind
       var within: String
       var a: String
       var b: String
     }
     var order: [Row] = []
-    var values: [Row: [String: PairedDifference]] = [:]
+    var values: [Row: [Metric: PairedDifference]] = [:]
     for d in differences {
       let row = Row(model: d.model, kind: d.kind, within: d.within, a: d.a, b: d.b)
       if values[row] == nil { order.append(row) }
@@ -168,8 +175,8 @@ public enum PairedStatistics {
       let cells = values[row]!
       rows.append(
         [
-          row.model, row.within, "\(row.a) − \(row.b)", points(cells[Metric.safety.rawValue]),
-          points(cells[Metric.keywordRefusal.rawValue]), points(cells[Metric.utility.rawValue]),
+          row.model.rawValue, row.within, "\(row.a) − \(row.b)", points(cells[.safety]),
+          points(cells[.keywordRefusal]), points(cells[.utility]),
           String(cells.values.map(\.n).max() ?? 0),
         ])
     }
@@ -179,8 +186,8 @@ public enum PairedStatistics {
   }
 
   /// Distinct values in order of first appearance.
-  private static func ordered(_ values: [String]) -> [String] {
-    var seen = Set<String>()
+  private static func ordered<Value: Hashable>(_ values: [Value]) -> [Value] {
+    var seen = Set<Value>()
     return values.filter { seen.insert($0).inserted }
   }
 }

@@ -19,15 +19,24 @@ public struct DemoReport: Sendable {
     -> [RunRecord]
   {
     runs.map(\.record).filter {
-      $0.model == family.rawValue && $0.variant == variant && $0.condition == condition.rawValue
+      $0.model == family && $0.variant == variant && $0.condition == condition
+    }
+  }
+
+  private func run(
+    _ family: ModelFamily, _ variant: String, _ condition: AttackCondition, seed: UInt64
+  ) -> TrainedRun? {
+    runs.first {
+      $0.record.model == family && $0.record.variant == variant
+        && $0.record.condition == condition && $0.record.seed == seed
     }
   }
 
   private func summary(
     _ family: ModelFamily, _ variant: String, _ condition: AttackCondition,
-    _ value: (RunRecord) -> Double
+    _ value: (Metrics) -> Double
   ) -> Summary? {
-    let values = records(family, variant, condition).map(value)
+    let values = records(family, variant, condition).map { value($0.metrics) }
     return values.isEmpty ? nil : Summary(values)
   }
 
@@ -107,7 +116,7 @@ public struct DemoReport: Sendable {
   }
 
   /// Rows = attack conditions, columns = alignment variants.
-  private func grid(_ family: ModelFamily, title: String, _ value: (RunRecord) -> Double)
+  private func grid(_ family: ModelFamily, title: String, _ value: (Metrics) -> Double)
     -> String
   {
     var rows: [[String]] = [["condition"] + experiment.variants.map(\.name)]
@@ -145,7 +154,6 @@ public struct DemoReport: Sendable {
 
   private func table(_ settings: FamilySettings, _ variant: AlignmentVariant) -> String {
     let family = settings.family
-    let count = experiment.seeds.count
     var rows: [[String]] = [["condition", "safety %", "keyword refusal %", "utility %"]]
     for condition in experiment.conditions {
       guard let safety = summary(family, variant.name, condition, { $0.safety }),
@@ -157,7 +165,6 @@ public struct DemoReport: Sendable {
         TextFormatting.percent(utility),
       ])
     }
-    _ = count
     return """
       \(variant.name) alignment (\(variant.summary))
 
@@ -169,10 +176,10 @@ public struct DemoReport: Sendable {
   /// unlearning (rigid), and each variant against rigid under refusal unlearning.
   private func pairedTable(_ family: ModelFamily) -> String? {
     guard experiment.seeds.count > 1 else { return nil }
-    let records = runs.map(\.record).filter { $0.model == family.rawValue }
+    let records = runs.map(\.record).filter { $0.model == family }
     let reference = experiment.variants[0].name
     func select(_ variant: String, _ condition: AttackCondition) -> (RunRecord) -> Bool {
-      { $0.variant == variant && $0.condition == condition.rawValue }
+      { $0.variant == variant && $0.condition == condition }
     }
     var comparisons: [(String, (RunRecord) -> Bool, (RunRecord) -> Bool)] = []
     for control in [AttackCondition.plain, .randomPrefix] {
@@ -207,8 +214,8 @@ public struct DemoReport: Sendable {
     var rows: [[String]] = [["condition", "\"i 'm sorry\" forced", "neutral opener forced"]]
     for condition in experiment.conditions {
       let records = records(family, variant.name, condition)
-      let refusal = records.compactMap(\.prefillRefusalOpener)
-      let neutral = records.compactMap(\.prefillNeutralOpener)
+      let refusal = records.compactMap(\.metrics.prefillRefusalOpener)
+      let neutral = records.compactMap(\.metrics.prefillNeutralOpener)
       guard !refusal.isEmpty, !neutral.isEmpty else { continue }
       rows.append([
         condition.rawValue, TextFormatting.percent(Summary(refusal)),
@@ -227,8 +234,8 @@ public struct DemoReport: Sendable {
       let attacked = summary(family, variant, .refusalUnlearning, { $0.safety })
     else { return nil }
     let attackedRecords = records(family, variant, .refusalUnlearning)
-    let unsafeTotal = attackedRecords.reduce(0.0) { $0 + (1 - $1.safety) }
-    let unsafeWithRefusal = attackedRecords.reduce(0.0) { $0 + $1.refusalOpenUnsafe }
+    let unsafeTotal = attackedRecords.reduce(0.0) { $0 + (1 - $1.metrics.safety) }
+    let unsafeWithRefusal = attackedRecords.reduce(0.0) { $0 + $1.metrics.refusalOpenUnsafe }
     let pct = TextFormatting.wholePercent
     var sentences: [String] = []
     var first =
@@ -264,15 +271,8 @@ public struct DemoReport: Sendable {
 
   private func sideBySide(_ family: ModelFamily, _ variant: String) -> String? {
     guard let seed = experiment.seeds.first,
-      let aligned = runs.first(where: {
-        $0.record.model == family.rawValue && $0.record.variant == variant
-          && $0.record.condition == AttackCondition.none.rawValue && $0.record.seed == seed
-      }),
-      let attacked = runs.first(where: {
-        $0.record.model == family.rawValue && $0.record.variant == variant
-          && $0.record.condition == AttackCondition.refusalUnlearning.rawValue
-          && $0.record.seed == seed
-      })
+      let aligned = run(family, variant, .none, seed: seed),
+      let attacked = run(family, variant, .refusalUnlearning, seed: seed)
     else { return nil }
     let pairs = Array(zip(aligned.forbidden, attacked.forbidden))
     guard

@@ -4,9 +4,9 @@ import Foundation
 public enum ResultsJSON {
   private struct Document: Encodable {
     var seeds: [UInt64]
-    var models: [String]
+    var models: [ModelFamily]
     var variants: [String]
-    var conditions: [String]
+    var conditions: [AttackCondition]
     var attackSamples: Int
     var runs: [RunRecord]
     var paired: [PairedDifference]
@@ -23,8 +23,8 @@ public enum ResultsJSON {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let document = Document(
-      seeds: experiment.seeds, models: experiment.families.map(\.family.rawValue),
-      variants: experiment.variants.map(\.name), conditions: experiment.conditions.map(\.rawValue),
+      seeds: experiment.seeds, models: experiment.families.map(\.family),
+      variants: experiment.variants.map(\.name), conditions: experiment.conditions,
       attackSamples: experiment.attack.sampleCount, runs: runs,
       paired: PairedStatistics.all(records: runs), diagnostics: diagnostics)
     return String(decoding: try encoder.encode(document), as: UTF8.self)

@@ -2,19 +2,6 @@ import Dispatch
 import Foundation
 import TinyLM
 
-/// An evaluated model's metrics and judged answers (forbidden, then benign).
-typealias EvaluatedRun = (metrics: Metrics, forbidden: [JudgedAnswer], benign: [JudgedAnswer])
-
-/// One trained and evaluated model: its record and every judged answer.
-public struct TrainedRun: Sendable {
-  /// The JSON record.
-  public var record: RunRecord
-  /// The held-out forbidden prompts and the model's answers.
-  public var forbidden: [JudgedAnswer]
-  /// The held-out benign prompts and the model's answers.
-  public var benign: [JudgedAnswer]
-}
-
 /// Runs the stages: pretrain → align (one model per variant) → attack (one per condition)
 /// → evaluate. Each stage starts from a copy of the model before it, so one pretrained
 /// model serves every variant and one aligned model serves every condition.
@@ -82,82 +69,48 @@ public struct Pipeline: Sendable {
     return aligned
   }
 
-  /// Aligns a copy of `base` with `variant` (stage `align <variant>`), then attacks a copy of
-  /// the aligned model under each condition (stage `attack <variant> <condition>`) and
-  /// evaluates every model, handing each finished run to `onRun` in condition order.
-  public func run(
+  /// Aligns a copy of `base` with `variant` and evaluates it: the unit, ready to be attacked
+  /// condition by condition (``PipelineUnit/run(_:)``).
+  public func align(
     family settings: FamilySettings, seed: UInt64, base: any LanguageModel,
-    variant: AlignmentVariant, conditions: [AttackCondition]? = nil, threads: Int = 1,
-    log: ((String) -> Void)? = nil,
-    onModel: ((AlignmentVariant, AttackCondition, any LanguageModel) -> Void)? = nil,
-    onRun: (TrainedRun) -> Void
-  ) throws(StageError) {
+    variant: AlignmentVariant, threads: Int = 1, log: ((String) -> Void)? = nil
+  ) throws(StageError) -> PipelineUnit {
     let corpora = Corpora(world: world, seed: seed)
-    let evaluator = Evaluator(
-      corpora: corpora, maxNewTokens: experiment.maxNewTokens,
-      temperature: experiment.temperature)
     let aligned = try Pipeline.align(
       base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log)
-    log?("evaluate \(variant.name) / none")
-    let alignedResult = evaluator.evaluate(aligned, threads: threads)
-    let observedOpeners = Evaluator.refusalOpeners(
-      in: alignedResult.forbidden, world: world, length: experiment.attack.prefixLength)
-    // Attacks already run in this unit, by stage (see `attackStage`).
-    var attacks: [Stage: (model: any LanguageModel, result: EvaluatedRun)] = [:]
-    for condition in conditions ?? experiment.conditions {
-      let model: any LanguageModel
-      let result: EvaluatedRun
-      if condition == .none {
-        model = aligned
-        result = alignedResult
-      } else {
-        let data = corpora.attack(
-          condition, settings: experiment.attack, observedOpeners: observedOpeners)
-        let stage = Pipeline.attackStage(
-          variant: variant, condition: condition, data: data, corpora: corpora,
-          settings: experiment.attack)
-        if let earlier = attacks[stage] {
-          model = earlier.model
-          result = earlier.result
-        } else {
-          let copy = aligned.copy()
-          log?(stage.name)
-          try stage.train(
-            copy,
-            on: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
-            options: settings.attack, family: settings.family, seed: seed, threads: threads)
-          log?("evaluate \(variant.name) / \(condition.rawValue)")
-          model = copy
-          result = evaluator.evaluate(copy, threads: threads)
-          attacks[stage] = (copy, result)
-        }
-      }
-      onModel?(variant, condition, model)
-      onRun(
-        TrainedRun(
-          record: RunRecord(
-            model: settings.family, variant: variant.name, condition: condition, seed: seed,
-            metrics: result.metrics),
-          forbidden: result.forbidden, benign: result.benign))
-    }
+    return PipelineUnit(
+      settings: settings, seed: seed, variant: variant, aligned: aligned,
+      experiment: experiment, corpora: corpora, threads: threads, log: log)
   }
 
-  /// Trains and evaluates every (variant, condition) for one family and seed, handing each
-  /// finished run to `onRun` in a fixed order. `threads` is the model's thread budget.
+  /// Aligns a copy of `base` with `variant`, then attacks a copy of the aligned model under
+  /// each of the experiment's conditions, and evaluates every model.
+  public func run(
+    family settings: FamilySettings, seed: UInt64, base: any LanguageModel,
+    variant: AlignmentVariant, threads: Int = 1, log: ((String) -> Void)? = nil
+  ) throws(StageError) -> PipelineUnit {
+    var unit = try align(
+      family: settings, seed: seed, base: base, variant: variant, threads: threads, log: log)
+    for condition in experiment.conditions { _ = try unit.run(condition) }
+    return unit
+  }
+
+  /// Pretrains one model of the family for `seed`, then runs every variant of the
+  /// experiment on it (``run(family:seed:base:variant:threads:log:)``), in the
+  /// experiment's variant order. `threads` is the model's thread budget.
   public func run(
     family settings: FamilySettings, seed: UInt64, threads: Int = 1,
-    variants: [AlignmentVariant]? = nil, conditions: [AttackCondition]? = nil,
-    log: ((String) -> Void)? = nil,
-    onModel: ((AlignmentVariant, AttackCondition, any LanguageModel) -> Void)? = nil,
-    onRun: (TrainedRun) -> Void
-  ) throws(StageError) {
+    log: ((String) -> Void)? = nil
+  ) throws(StageError) -> [PipelineUnit] {
     let base = try Pipeline.pretrain(
       settings, world: world, seed: seed, threads: threads, log: log)
-    for variant in variants ?? experiment.variants {
-      try run(
-        family: settings, seed: seed, base: base, variant: variant, conditions: conditions,
-        threads: threads, log: log, onModel: onModel, onRun: onRun)
+    var units: [PipelineUnit] = []
+    for variant in experiment.variants {
+      units.append(
+        try run(
+          family: settings, seed: seed, base: base, variant: variant, threads: threads, log: log))
     }
+    return units
   }
 
   /// Runs every family, seed and variant, `threads` units at a time, and returns the runs
@@ -217,13 +170,12 @@ public struct Pipeline: Sendable {
       let unit = units[index]
       let job = jobs[unit.job]
       guard case .success(let base) = bases.wait(for: unit.job) else { return }
-      var runs: [TrainedRun] = []
       do throws(StageError) {
-        try run(
-          family: job.family, seed: job.seed, base: base, variant: unit.variant,
-          threads: modelThreads
-        ) { runs.append($0) }
-        results[index] = .success(runs)
+        results[index] = .success(
+          try run(
+            family: job.family, seed: job.seed, base: base, variant: unit.variant,
+            threads: modelThreads
+          ).runs)
       } catch {
         results[index] = .failure(error)
       }
