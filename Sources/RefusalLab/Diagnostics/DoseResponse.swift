@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TinyLM
 
@@ -171,30 +170,14 @@ public struct DoseResponse: Sendable {
     -> [Point]
   {
     let seeds = configuration.seeds
-    let workers = max(1, min(threads, seeds.count))
-    let modelThreads = max(1, threads / workers)
-    let results = ResultSlots<Result<[Point], StageError>>(count: seeds.count)
     let model = configuration.family.family.rawValue
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      for index in stride(from: worker, to: seeds.count, by: workers) {
-        do throws(StageError) {
-          results[index] = .success(
-            try points(seed: seeds[index], threads: modelThreads) { line in
-              progress?("  \(model) seed \(seeds[index]): \(line)")
-            })
-        } catch {
-          results[index] = .failure(error)
-        }
+    let scheduler = Scheduler(threads: threads, jobs: seeds.count)
+    let perSeed = try scheduler.map(count: seeds.count) { index throws(StageError) in
+      try points(seed: seeds[index], threads: scheduler.threadsPerJob) { line in
+        progress?("  \(model) seed \(seeds[index]): \(line)")
       }
     }
-    var all: [Point] = []
-    for index in seeds.indices {
-      switch results[index]! {
-      case .success(let batch): all += batch
-      case .failure(let error): throw error
-      }
-    }
-    return all
+    return perSeed.flatMap { $0 }
   }
 
   /// The points of one seed: each variant's aligned model, then every dose × condition.

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TinyLM
 
@@ -113,29 +112,13 @@ public struct PropositionTest: Sendable, Codable {
     let jobs = experiment.families.flatMap { family in
       experiment.seeds.map { (family: family, seed: $0) }
     }
-    let workers = max(1, min(threads, jobs.count))
-    let modelThreads = max(1, threads / workers)
-    let results = ResultSlots<Result<[Row], StageError>>(count: jobs.count)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      for index in stride(from: worker, to: jobs.count, by: workers) {
-        let job = jobs[index]
-        let label = "\(job.family.family.rawValue) seed \(job.seed)"
-        do throws(StageError) {
-          results[index] = .success(
-            try rows(
-              settings: job.family, seed: job.seed, experiment: experiment, world: world,
-              threads: modelThreads, log: { progress?("  proposition \(label): \($0)") }))
-        } catch {
-          results[index] = .failure(error)
-        }
-      }
-    }
-    var byJob: [[Row]] = []
-    for index in jobs.indices {
-      switch results[index]! {
-      case .success(let rows): byJob.append(rows)
-      case .failure(let error): throw error
-      }
+    let scheduler = Scheduler(threads: threads, jobs: jobs.count)
+    let byJob = try scheduler.map(count: jobs.count) { index throws(StageError) in
+      let job = jobs[index]
+      let label = "\(job.family.family.rawValue) seed \(job.seed)"
+      return try rows(
+        settings: job.family, seed: job.seed, experiment: experiment, world: world,
+        threads: scheduler.threadsPerJob, log: { progress?("  proposition \(label): \($0)") })
     }
     // (family, variant, seed) order.
     var ordered: [Row] = []

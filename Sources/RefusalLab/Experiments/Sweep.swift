@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// A problem with a sweep's output file: it exists without `--resume`, it was written by
@@ -83,40 +82,30 @@ public struct Sweep: Sendable {
     }
     let writer = try SweepAppender(
       url: output, present: existing.lines, experiment: file.name, fingerprint: file.fingerprint)
-    let failure = ResultSlots<StageError>(count: max(1, jobs.count))
-    let workers = max(1, min(threads, jobs.count))
-    let modelThreads = max(1, threads / workers)
+    let scheduler = Scheduler(threads: threads, jobs: jobs.count)
     let done = Counter()
-    let started = DispatchTime.now()
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      for index in stride(from: worker, to: jobs.count, by: workers) {
-        let job = jobs[index]
-        let label = "\(job.family.family.rawValue) seed \(job.seed)"
-        do throws(StageError) {
-          let log: (String) -> Void = { progress?("  \(label): \($0)") }
-          let base = try Pipeline.pretrain(
-            job.family, world: pipeline.world, seed: job.seed, threads: modelThreads, log: log)
-          for variant in experiment.variants {
-            var unit = try pipeline.align(
-              family: job.family, seed: job.seed, base: base, variant: variant,
-              threads: modelThreads, log: log)
-            for condition in experiment.conditions {
-              writer.append(try unit.run(condition).record)
-            }
-          }
-        } catch {
-          failure[index] = error
+    let clock = Stopwatch()
+    let outcomes = scheduler.results(count: jobs.count) { index throws(StageError) in
+      let job = jobs[index]
+      let label = "\(job.family.family.rawValue) seed \(job.seed)"
+      defer { progress?("[\(done.increment())/\(jobs.count)] \(label) done (\(clock.elapsed))") }
+      let log: (String) -> Void = { progress?("  \(label): \($0)") }
+      let base = try Pipeline.pretrain(
+        job.family, world: pipeline.world, seed: job.seed, threads: scheduler.threadsPerJob,
+        log: log)
+      for variant in experiment.variants {
+        var unit = try pipeline.align(
+          family: job.family, seed: job.seed, base: base, variant: variant,
+          threads: scheduler.threadsPerJob, log: log)
+        for condition in experiment.conditions {
+          writer.append(try unit.run(condition).record)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        progress?(
-          "[\(done.increment())/\(jobs.count)] \(label) done" + String(format: " (%.1f s)", seconds)
-        )
       }
     }
     let final = try writer.close()
     try SweepFileReader.write(final, order: order, to: output)
     if let error = writer.error { throw error }
-    if let error = jobs.indices.lazy.compactMap({ failure[$0] }).first { throw error }
+    for outcome in outcomes { try outcome.get() }
     return SweepSummary(
       runs: order.count, alreadyPresent: existing.lines.count,
       written: final.count - existing.lines.count,

@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 import TinyLM
 
 /// Runs the stages: pretrain → align (one model per variant) → attack (one per condition)
@@ -128,14 +126,9 @@ public struct Pipeline: Sendable {
       experiment.seeds.map { (family: family, seed: $0) }
     }
     let units = jobs.indices.flatMap { job in experiment.variants.map { (job: job, variant: $0) } }
-    let started = DispatchTime.now()
-    @Sendable func elapsed() -> String {
-      String(
-        format: "%.1f s",
-        Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-    }
+    let clock = Stopwatch()
     func transformersFirst(_ job: Int) -> Int { jobs[job].family.family == .transformer ? 0 : 1 }
-    // Tasks 0..<jobs.count pretrain job i; task jobs.count + u runs unit u.
+    // Task i < jobs.count pretrains job i; task jobs.count + u runs unit u.
     let pretrainOrder = jobs.indices.sorted {
       (transformersFirst($0), $0) < (transformersFirst($1), $1)
     }
@@ -143,123 +136,43 @@ public struct Pipeline: Sendable {
       (transformersFirst(units[$0].job), $0) < (transformersFirst(units[$1].job), $1)
     }
     let order = pretrainOrder + unitOrder.map { jobs.count + $0 }
-    let workers = max(1, min(threads, order.count))
     // Threads are shared among the pretrainings, then among the units (a lone unit gets
     // them all); a unit waiting for its base uses none.
-    let pretrainThreads = max(1, threads / max(1, min(threads, jobs.count)))
-    let modelThreads = max(1, threads / max(1, min(threads, units.count)))
-    let bases = ReadySlots<Result<any LanguageModel, StageError>>(count: jobs.count)
-    let results = ResultSlots<Result<[TrainedRun], StageError>>(count: units.count)
+    let pretrainThreads = Scheduler.threadsPerJob(threads: threads, jobs: jobs.count)
+    let modelThreads = Scheduler.threadsPerJob(threads: threads, jobs: units.count)
+    let bases = Slots<Result<any LanguageModel, StageError>>(count: jobs.count)
     let done = Counter()
-    Pipeline.forEachDynamically(order, workers: workers) { task in
+    let tasks = try Scheduler(threads: threads, jobs: order.count).map(
+      count: order.count, order: order
+    ) { task throws(StageError) -> [TrainedRun] in
       if task < jobs.count {
         let job = jobs[task]
+        let base: Result<any LanguageModel, StageError>
         do throws(StageError) {
-          bases.fill(
-            task,
-            with: .success(
-              try Pipeline.pretrain(
-                job.family, world: world, seed: job.seed, threads: pretrainThreads)))
+          base = .success(
+            try Pipeline.pretrain(
+              job.family, world: world, seed: job.seed, threads: pretrainThreads))
         } catch {
-          bases.fill(task, with: .failure(error))
+          base = .failure(error)
         }
-        progress?("  pretrained \(job.family.family.rawValue) seed \(job.seed) (\(elapsed()))")
-        return
+        bases[task] = base
+        progress?("  pretrained \(job.family.family.rawValue) seed \(job.seed) (\(clock.elapsed))")
+        _ = try base.get()
+        return []
       }
-      let index = task - jobs.count
-      let unit = units[index]
+      let unit = units[task - jobs.count]
       let job = jobs[unit.job]
-      guard case .success(let base) = bases.wait(for: unit.job) else { return }
-      do throws(StageError) {
-        results[index] = .success(
-          try run(
-            family: job.family, seed: job.seed, base: base, variant: unit.variant,
-            threads: modelThreads
-          ).runs)
-      } catch {
-        results[index] = .failure(error)
+      let base = try bases.wait(for: unit.job).get()
+      defer {
+        progress?(
+          "[\(done.increment())/\(units.count)] \(job.family.family.rawValue) seed \(job.seed) "
+            + "\(unit.variant.name) done (\(clock.elapsed))")
       }
-      let finished = done.increment()
-      progress?(
-        "[\(finished)/\(units.count)] \(job.family.family.rawValue) seed \(job.seed) "
-          + "\(unit.variant.name) done (\(elapsed()))")
+      return try run(
+        family: job.family, seed: job.seed, base: base, variant: unit.variant,
+        threads: modelThreads
+      ).runs
     }
-    for index in jobs.indices {
-      if case .failure(let error) = bases.wait(for: index) { throw error }
-    }
-    var runs: [TrainedRun] = []
-    for index in units.indices {
-      switch results[index]! {
-      case .success(let batch): runs += batch
-      case .failure(let error): throw error
-      }
-    }
-    return runs
-  }
-
-  /// Calls `body` once for every element of `order`, on `workers` threads; an idle worker
-  /// takes the next element. The order of the calls never matters to the results.
-  static func forEachDynamically(
-    _ order: [Int], workers: Int, _ body: @Sendable (Int) -> Void
-  ) {
-    let next = Counter()
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while true {
-        let position = next.increment() - 1
-        guard position < order.count else { return }
-        body(order[position])
-      }
-    }
-  }
-}
-
-/// Fixed slots that concurrent workers fill, one index each.
-final class ResultSlots<Value>: @unchecked Sendable {
-  private var values: [Value?]
-  private let lock = NSLock()
-
-  init(count: Int) { values = Array(repeating: nil, count: count) }
-
-  subscript(index: Int) -> Value? {
-    get { lock.withLock { values[index] } }
-    set { lock.withLock { values[index] = newValue } }
-  }
-}
-
-/// Fixed slots filled once each; readers wait until their slot is filled.
-final class ReadySlots<Value>: @unchecked Sendable {
-  private var values: [Value?]
-  private let condition = NSCondition()
-
-  init(count: Int) { values = Array(repeating: nil, count: count) }
-
-  /// Fills slot `index` and wakes its readers.
-  func fill(_ index: Int, with value: Value) {
-    condition.withLock {
-      values[index] = value
-      condition.broadcast()
-    }
-  }
-
-  /// The value of slot `index`, once it is filled.
-  func wait(for index: Int) -> Value {
-    condition.withLock {
-      while values[index] == nil { condition.wait() }
-      return values[index]!
-    }
-  }
-}
-
-/// A thread-safe counter.
-final class Counter: @unchecked Sendable {
-  private var value = 0
-  private let lock = NSLock()
-
-  /// Adds one and returns the new value.
-  func increment() -> Int {
-    lock.withLock {
-      value += 1
-      return value
-    }
+    return tasks.flatMap { $0 }
   }
 }
