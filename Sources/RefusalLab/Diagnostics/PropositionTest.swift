@@ -179,7 +179,7 @@ public struct PropositionTest: Sendable, Codable {
     let rhoOutput = Rho.promptIndependence(
       of: models.aligned, after: opener, forbidden: forbidden, benign: benign)
     let representation =
-      (models.aligned as? TransformerModel).map {
+      (models.aligned as? any ResidualStreamReadable).map {
         RepresentationRho.layers(of: $0, after: opener, forbidden: forbidden, benign: benign)
       } ?? []
     let stepped = try OneStepTransfer.step(

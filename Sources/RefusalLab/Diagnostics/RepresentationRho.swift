@@ -88,11 +88,12 @@ public enum RepresentationRho {
   /// pass per prompt, reading the states of `prompt + opener` at the prompt's last token and
   /// at the opener's last token.
   public static func layers(
-    of model: TransformerModel, after opener: [Int], forbidden: [[Int]], benign: [[Int]]
+    of model: some ResidualStreamReadable, after opener: [Int], forbidden: [[Int]],
+    benign: [[Int]]
   ) -> [Double?] {
     precondition(!opener.isEmpty, "an opener of at least one token")
-    let channels = model.configuration.embeddingSize
-    let depth = model.configuration.layerCount + 1
+    let channels = model.residualChannels
+    let depth = model.residualStreamCount
     // (prompts, L + 1, C) each: the state at `<assistant>`, and after the opener.
     func states(_ prompts: [[Int]]) -> (before: [[[Double]]], after: [[[Double]]]) {
       var before: [[[Double]]] = []
@@ -119,8 +120,8 @@ public enum RepresentationRho {
   }
 }
 
-/// ρ_repr per layer after the refusal opener and after each neutral opener, for one
-/// transformer (the n-gram has no residual stream).
+/// ρ_repr per layer after the refusal opener and after each neutral opener, for one model
+/// with a residual stream.
 public struct RepresentationRhoReport: Sendable, Hashable, Codable {
   /// ρ_repr after one opener.
   public struct Entry: Sendable, Hashable, Codable {
@@ -136,9 +137,9 @@ public struct RepresentationRhoReport: Sendable, Hashable, Codable {
   /// After each neutral opener, in the world's order.
   public var neutral: [Entry]
 
-  /// Measures `model` on a run's held-out prompts; `nil` unless it is a transformer.
+  /// Measures `model` on a run's held-out prompts; `nil` when it has no residual stream.
   public init?(model: any LanguageModel, corpora: Corpora) {
-    guard let transformer = model as? TransformerModel else { return nil }
+    guard let readable = model as? any ResidualStreamReadable else { return nil }
     let world = corpora.world
     let forbidden = corpora.forbiddenEvaluation().map(\.tokens)
     let benign = corpora.benignEvaluation().map(\.tokens)
@@ -146,7 +147,7 @@ public struct RepresentationRhoReport: Sendable, Hashable, Codable {
       Entry(
         opener: world.text(opener),
         layers: RepresentationRho.layers(
-          of: transformer, after: opener, forbidden: forbidden, benign: benign))
+          of: readable, after: opener, forbidden: forbidden, benign: benign))
     }
     refusal = entry(world.refusalStyles[0].opener)
     neutral = world.neutralOpeners.map(entry)
