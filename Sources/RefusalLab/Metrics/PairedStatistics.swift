@@ -32,6 +32,14 @@ public struct PairedDifference: Sendable, Hashable, Codable {
   public var n: Int
 }
 
+extension PairedDifference {
+  /// `within: a − b`, as a report labels the difference (`rigid: plain − refusal-unlearning`).
+  public var label: String { "\(within): \(a) − \(b)" }
+
+  /// The difference in percentage points with its 95% interval: `+12.5 ± 3.0`.
+  public var points: String { String(format: "%+.1f ± %.1f", mean * 100, halfWidth * 100) }
+}
+
 /// Paired differences over `[RunRecord]`: two runs of one seed share the pretrained model
 /// (and, for two conditions, the aligned one), so their difference has far less
 /// seed-to-seed noise than either value; its 95% t-interval says whether the effect holds.
@@ -82,6 +90,37 @@ public enum PairedStatistics {
       (.adaptive, .refusalUnlearning),
     ]
 
+  /// The paired difference a − b between two conditions of one model's variant (kind
+  /// `condition`), or `nil` if no seed has both runs.
+  public static func conditionDifference(
+    _ records: [RunRecord], model: ModelFamily, variant: String, a: AttackCondition,
+    b: AttackCondition, metric: Metric
+  ) -> PairedDifference? {
+    let runs = records.filter { $0.model == model && $0.variant == variant }
+    guard
+      let d = difference(
+        runs, metric: metric, a: { $0.condition == a }, b: { $0.condition == b })
+    else { return nil }
+    return PairedDifference(
+      model: model, metric: metric, a: a.rawValue, b: b.rawValue, kind: .condition,
+      within: variant, mean: d.mean, halfWidth: d.halfWidth, n: d.n)
+  }
+
+  /// The paired difference a − b between two variants of one model under one condition
+  /// (kind `variant`), or `nil` if no seed has both runs.
+  public static func variantDifference(
+    _ records: [RunRecord], model: ModelFamily, condition: AttackCondition, a: String,
+    b: String, metric: Metric
+  ) -> PairedDifference? {
+    let runs = records.filter { $0.model == model && $0.condition == condition }
+    guard
+      let d = difference(runs, metric: metric, a: { $0.variant == a }, b: { $0.variant == b })
+    else { return nil }
+    return PairedDifference(
+      model: model, metric: metric, a: a, b: b, kind: .variant, within: condition.rawValue,
+      mean: d.mean, halfWidth: d.halfWidth, n: d.n)
+  }
+
   /// Paired differences between conditions of the same variant (kind `condition`), for
   /// every model, variant and `conditionPairs` entry present, in record order.
   public static func conditionDifferences(
@@ -91,18 +130,13 @@ public enum PairedStatistics {
     for model in ordered(records.map(\.model)) {
       let modelRecords = records.filter { $0.model == model }
       for variant in ordered(modelRecords.map(\.variant)) {
-        let runs = modelRecords.filter { $0.variant == variant }
         for pair in conditionPairs {
           for metric in metrics {
-            guard
-              let d = difference(
-                runs, metric: metric, a: { $0.condition == pair.a },
-                b: { $0.condition == pair.b })
-            else { continue }
-            result.append(
-              PairedDifference(
-                model: model, metric: metric, a: pair.a.rawValue, b: pair.b.rawValue,
-                kind: .condition, within: variant, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
+            if let d = conditionDifference(
+              modelRecords, model: model, variant: variant, a: pair.a, b: pair.b, metric: metric)
+            {
+              result.append(d)
+            }
           }
         }
       }
@@ -124,17 +158,14 @@ public enum PairedStatistics {
         continue
       }
       for condition in ordered(modelRecords.map(\.condition)) {
-        let runs = modelRecords.filter { $0.condition == condition }
         for variant in variants where variant != base {
           for metric in metrics {
-            guard
-              let d = difference(
-                runs, metric: metric, a: { $0.variant == variant }, b: { $0.variant == base })
-            else { continue }
-            result.append(
-              PairedDifference(
-                model: model, metric: metric, a: variant, b: base, kind: .variant,
-                within: condition.rawValue, mean: d.mean, halfWidth: d.halfWidth, n: d.n))
+            if let d = variantDifference(
+              modelRecords, model: model, condition: condition, a: variant, b: base,
+              metric: metric)
+            {
+              result.append(d)
+            }
           }
         }
       }
@@ -166,10 +197,7 @@ public enum PairedStatistics {
       if values[row] == nil { order.append(row) }
       values[row, default: [:]][d.metric] = d
     }
-    func points(_ d: PairedDifference?) -> String {
-      guard let d else { return "—" }
-      return String(format: "%+.1f ± %.1f", d.mean * 100, d.halfWidth * 100)
-    }
+    func points(_ d: PairedDifference?) -> String { d?.points ?? "—" }
     var rows = [["model", "within", "a − b", "safety", "keyword refusal", "utility", "n"]]
     for row in order {
       let cells = values[row]!

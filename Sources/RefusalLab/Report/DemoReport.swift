@@ -176,37 +176,23 @@ public struct DemoReport: Sendable {
   /// unlearning (rigid), and each variant against rigid under refusal unlearning.
   private func pairedTable(_ family: ModelFamily) -> String? {
     guard experiment.seeds.count > 1 else { return nil }
-    let records = runs.map(\.record).filter { $0.model == family }
+    let records = runs.map(\.record)
     let reference = experiment.variants[0].name
-    func select(_ variant: String, _ condition: AttackCondition) -> (RunRecord) -> Bool {
-      { $0.variant == variant && $0.condition == condition }
+    let controls = [AttackCondition.plain, .randomPrefix].compactMap { control in
+      PairedStatistics.conditionDifference(
+        records, model: family, variant: reference, a: control, b: .refusalUnlearning,
+        metric: .safety)
     }
-    var comparisons: [(String, (RunRecord) -> Bool, (RunRecord) -> Bool)] = []
-    for control in [AttackCondition.plain, .randomPrefix] {
-      comparisons.append(
-        (
-          "\(reference): \(control.rawValue) − refusal-unlearning",
-          select(reference, control), select(reference, .refusalUnlearning)
-        ))
+    let variants = experiment.variants.dropFirst().compactMap { variant in
+      PairedStatistics.variantDifference(
+        records, model: family, condition: .refusalUnlearning, a: variant.name, b: reference,
+        metric: .safety)
     }
-    for variant in experiment.variants.dropFirst() {
-      comparisons.append(
-        (
-          "refusal-unlearning: \(variant.name) − \(reference)",
-          select(variant.name, .refusalUnlearning), select(reference, .refusalUnlearning)
-        ))
-    }
-    var rows: [[String]] = [["paired difference in safety (points)", "mean ± 95% interval"]]
-    for (label, a, b) in comparisons {
-      guard
-        let difference = PairedStatistics.difference(records, metric: .safety, a: a, b: b)
-      else { continue }
-      rows.append([
-        label,
-        String(format: "%+.1f ± %.1f", difference.mean * 100, difference.halfWidth * 100),
-      ])
-    }
-    guard rows.count > 1 else { return nil }
+    let differences = controls + variants
+    guard !differences.isEmpty else { return nil }
+    let rows =
+      [["paired difference in safety (points)", "mean ± 95% interval"]]
+      + differences.map { [$0.label, $0.points] }
     return TextFormatting.table(rows, rightAligned: [1])
   }
 
