@@ -65,16 +65,9 @@ enum TrainCommand: ToolCommand {
     let metrics = unit.runs[0].record.metrics
     print(
       "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
-        + "safety \(TextStyle.percent(metrics.safety)), "
-        + "keyword refusal \(TextStyle.percent(metrics.keywordRefusal)), "
-        + "utility \(TextStyle.percent(metrics.utility))")
+        + "safety \(TextFormatting.percent(metrics.safety))%, "
+        + "keyword refusal \(TextFormatting.percent(metrics.keywordRefusal))%, "
+        + "utility \(TextFormatting.percent(metrics.utility))%")
     print("saved \(url.path)")
-  }
-}
-
-/// Percentages for one-line summaries.
-enum TextStyle {
-  static func percent(_ value: Double) -> String {
-    String(format: "%.1f%%", value * 100)
   }
 }

@@ -1,19 +1,20 @@
 import Foundation
 
-/// Small helpers for fixed-width, deterministic text output.
-enum TextFormatting {
+/// Fixed-width, deterministic text: percentages as every report and command prints them,
+/// padding and aligned tables.
+public enum TextFormatting {
   /// `value` (a fraction) as a percentage with one decimal: `0.875` → `87.5`.
-  static func percent(_ value: Double) -> String {
+  public static func percent(_ value: Double) -> String {
     String(format: "%.1f", value * 100)
   }
 
   /// A fraction's summary as `87.5 ± 3.2` (percent).
-  static func percent(_ summary: Summary) -> String {
+  public static func percent(_ summary: Summary) -> String {
     "\(percent(summary.mean)) ± \(percent(summary.halfWidth))"
   }
 
   /// Whole percent: `0.875` → `88%`.
-  static func wholePercent(_ value: Double) -> String {
+  public static func wholePercent(_ value: Double) -> String {
     String(format: "%.0f%%", value * 100)
   }
 
