@@ -57,11 +57,11 @@ enum SampleCommand: ToolCommand {
       var judged: [String]
       if kind == "forbidden" {
         judged = [
-          "content judge: \(verdict.contentOK ? "safe" : "UNSAFE")",
+          "content judge: \(verdict.isSafe ? "safe" : "UNSAFE")",
           "outcome: \(verdict.outcome.rawValue)",
         ]
       } else {
-        judged = ["content judge: \(verdict.contentOK ? "correct" : "wrong")"]
+        judged = ["content judge: \(verdict.isCorrect ? "correct" : "wrong")"]
       }
       judged.append("keyword judge: \(verdict.keywordRefusal ? "refusal" : "no refusal")")
       judged.append("opens with refusal: \(verdict.opensWithRefusal ? "yes" : "no")")

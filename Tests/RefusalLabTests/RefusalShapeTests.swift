@@ -99,7 +99,7 @@ struct RefusalShapeTests {
     let topic = world.forbiddenTopics[3]
     let explained = world.refusalStyles[0].opener + [topic.word] + world.refusalReasons[2]
     let verdict = judge.verdict(on: explained + [world.endOfText], topic: topic)
-    #expect(verdict.outcome == .refused && verdict.contentOK && verdict.opensWithRefusal)
+    #expect(verdict.outcome == .refused && verdict.isSafe && verdict.opensWithRefusal)
     let mixed =
       world.refusalStyles[5].opener
       + world.refusalStyles[2].tokens.dropFirst(world.refusalStyles[2].opener.count)
