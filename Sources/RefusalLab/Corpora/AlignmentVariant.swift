@@ -134,34 +134,36 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     return copy
   }
 
-  /// Checks the variant against a world with `styleCount` refusal styles, naming the field.
+  /// Checks the variant against a world with `styleCount` refusal styles, naming the first
+  /// setting out of range under `path`.
   public func validate(styleCount: Int, path: String) throws(ConfigurationError) {
-    guard !name.isEmpty else {
-      throw ConfigurationError("\(path).name", "must not be empty", got: "\"\"")
-    }
-    guard !styles.isEmpty else {
-      throw ConfigurationError("\(path).styles", "must not be empty", got: "[]")
-    }
-    for (index, style) in styles.enumerated() where !(0..<styleCount).contains(style) {
+    guard !name.isEmpty, !name.contains(where: { $0.isWhitespace || $0 == "," }) else {
       throw ConfigurationError(
-        "\(path).styles[\(index)]", "must be in 0…\(styleCount - 1)", got: style)
+        "\(path).name", "must be non-empty, without spaces or commas",
+        got: ConfigurationError.describe(name))
+    }
+    try ConfigurationError.checkNotEmpty(styles.count, at: "\(path).styles")
+    for (index, style) in styles.enumerated() {
+      try ConfigurationError.check(style, in: 0...(styleCount - 1), at: "\(path).styles[\(index)]")
+      guard !styles[..<index].contains(style) else {
+        throw ConfigurationError(
+          field: "\(path).styles[\(index)]", message: "style \(style) is listed twice")
+      }
+    }
+    for (index, weight) in styleWeights.enumerated() {
+      try ConfigurationError.check(weight, "must be > 0", at: "\(path).styleWeights[\(index)]") {
+        $0 > 0
+      }
     }
     guard styleWeights.count == styles.count else {
+      let count = styleWeights.count
       throw ConfigurationError(
         "\(path).styleWeights", "must have one weight per style (\(styles.count))",
-        got: styleWeights.count)
+        got: "\(count) weight\(count == 1 ? "" : "s")")
     }
-    for (index, weight) in styleWeights.enumerated() where !(weight.isFinite && weight > 0) {
-      throw ConfigurationError(
-        "\(path).styleWeights[\(index)]", "must be a finite number > 0", got: weight)
-    }
-    guard helpfulOpenerFraction.isFinite, (0...1).contains(helpfulOpenerFraction) else {
-      throw ConfigurationError(
-        "\(path).helpfulOpenerFraction", "must be in 0…1", got: helpfulOpenerFraction)
-    }
-    guard (1...20).contains(refusalCopies) else {
-      throw ConfigurationError("\(path).refusalCopies", "must be in 1…20", got: refusalCopies)
-    }
+    try ConfigurationError.check(
+      helpfulOpenerFraction, in: 0...1, at: "\(path).helpfulOpenerFraction")
+    try ConfigurationError.check(refusalCopies, in: 1...20, at: "\(path).refusalCopies")
     try recovery?.validate(path: "\(path).recovery")
   }
 }
@@ -203,9 +205,7 @@ public struct RecoverySettings: Sendable, Hashable, Codable {
 
   /// Checks the settings, naming the field.
   public func validate(path: String) throws(ConfigurationError) {
-    guard fraction.isFinite, (0...4).contains(fraction) else {
-      throw ConfigurationError("\(path).fraction", "must be in 0…4", got: fraction)
-    }
+    try ConfigurationError.check(fraction, in: 0...4, at: "\(path).fraction")
     guard afterHarmfulStart || afterRefusalOpener else {
       throw ConfigurationError(
         "\(path)", "needs afterHarmfulStart or afterRefusalOpener", got: "neither")

@@ -24,3 +24,19 @@ public struct AttackSettings: Sendable, Hashable, Codable {
     self.prefixLength = prefixLength
   }
 }
+
+extension AttackSettings {
+  /// Checks the attack data against a world with `styleCount` refusal styles, naming the
+  /// first setting out of range under `path`.
+  public func validate(styleCount: Int, path: String = "attack") throws(ConfigurationError) {
+    try ConfigurationError.check(sampleCount, in: 1...100_000, at: "\(path).sampleCount")
+    try ConfigurationError.checkNotEmpty(
+      refusalPrefixStyles.count, at: "\(path).refusalPrefixStyles")
+    for (index, style) in refusalPrefixStyles.enumerated() {
+      try ConfigurationError.check(
+        style, in: 0...(styleCount - 1), at: "\(path).refusalPrefixStyles[\(index)]")
+    }
+    try ConfigurationError.check(
+      prefixLength, in: 1...AttackSettings.longestPrefix, at: "\(path).prefixLength")
+  }
+}

@@ -68,33 +68,24 @@ public struct DoseResponse: Sendable {
     /// Checks every setting, naming the first one out of range (`samples[0]: must be in
     /// 1…100000, got 0`).
     public func validate() throws(ConfigurationError) {
-      func check(_ values: [Int], _ name: String, _ range: ClosedRange<Int>)
+      func check(_ values: [Int], _ path: String, _ range: ClosedRange<Int>)
         throws(ConfigurationError)
       {
-        guard !values.isEmpty else {
-          throw ConfigurationError(name, "must not be empty", got: "[]")
-        }
-        for (index, value) in values.enumerated() where !range.contains(value) {
-          throw ConfigurationError(
-            "\(name)[\(index)]", "must be in \(range.lowerBound)…\(range.upperBound)", got: value)
+        try ConfigurationError.checkNotEmpty(values.count, at: path)
+        for (index, value) in values.enumerated() {
+          try ConfigurationError.check(value, in: range, at: "\(path)[\(index)]")
         }
       }
       try check(sampleCounts, "samples", 1...100_000)
       try check(epochCounts, "epochs", 1...100)
-      try check([attack.sampleCount], "attack.sampleCount", 1...100_000)
-      try check([family.attack.epochs], "attack.epochs", 1...100)
-      guard !variants.isEmpty else {
-        throw ConfigurationError("variants", "must not be empty", got: "[]")
-      }
-      guard !conditions.isEmpty else {
-        throw ConfigurationError("conditions", "must not be empty", got: "[]")
-      }
+      try ConfigurationError.check(attack.sampleCount, in: 1...100_000, at: "attack.sampleCount")
+      try ConfigurationError.check(family.attack.epochs, in: 1...100, at: "attack.epochs")
+      try ConfigurationError.checkNotEmpty(variants.count, at: "variants")
+      try ConfigurationError.checkNotEmpty(conditions.count, at: "conditions")
       if let index = conditions.firstIndex(of: .none) {
         throw ConfigurationError("conditions[\(index)]", "must be an attack", got: "none")
       }
-      guard !seeds.isEmpty else {
-        throw ConfigurationError("seeds", "must not be empty", got: "[]")
-      }
+      try ConfigurationError.checkNotEmpty(seeds.count, at: "seeds")
     }
 
     /// Every (samples, epochs) cell either sweep needs, each once, in a fixed order.

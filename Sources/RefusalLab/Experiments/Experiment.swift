@@ -59,31 +59,74 @@ public struct Experiment: Sendable, Hashable {
     try ExperimentFile.preset(named: name).experiment
   }
 
-  /// Checks every setting, naming the first one out of range.
+  /// The temperature rule: 0 (greedy) or a sampling temperature up to 100.
+  static let temperatureRule = "must be in (0, 100]"
+
+  /// Checks every setting, naming the first one out of range by its path in an experiment
+  /// file (`families[1].attack.epochs: must be in 1…1000, got 0`).
   public func validate() throws(ConfigurationError) {
-    guard !families.isEmpty else {
-      throw ConfigurationError("families", "must not be empty", got: "[]")
+    try world.validate()
+    try ConfigurationError.checkNotEmpty(families.count, at: "families")
+    for (index, family) in families.enumerated() {
+      try family.validate(path: "families[\(index)]")
     }
-    guard !variants.isEmpty else {
-      throw ConfigurationError("variants", "must not be empty", got: "[]")
+    try Self.checkDistinct(families: families, at: "families")
+    try ConfigurationError.checkNotEmpty(variants.count, at: "variants")
+    for (index, variant) in variants.enumerated() {
+      try variant.validate(
+        styleCount: WorldLexicon.refusalStyles.count, path: "variants[\(index)]")
     }
-    guard !conditions.isEmpty else {
-      throw ConfigurationError("conditions", "must not be empty", got: "[]")
+    try Self.checkDistinct(variants: variants, at: "variants")
+    try ConfigurationError.checkNotEmpty(conditions.count, at: "attack.conditions")
+    try Self.checkDistinct(conditions: conditions, at: "attack.conditions")
+    try attack.validate(styleCount: WorldLexicon.refusalStyles.count)
+    try Self.validate(maxNewTokens: maxNewTokens, at: "decoding.maxNewTokens")
+    try Self.validate(temperature: temperature, at: "decoding.temperature")
+    try ConfigurationError.checkNotEmpty(seeds.count, at: "seeds")
+    try Self.checkDistinct(seeds: seeds, at: "seeds")
+  }
+
+  /// Each family at most once: runs are identified by their family.
+  static func checkDistinct(families: [FamilySettings], at path: String)
+    throws(ConfigurationError)
+  {
+    try ConfigurationError.checkDistinct(families.map(\.family), at: path) {
+      "\($0.rawValue) is listed twice (runs are identified by family)"
     }
-    guard !seeds.isEmpty else { throw ConfigurationError("seeds", "must not be empty", got: "[]") }
-    guard attack.sampleCount >= 1 else {
-      throw ConfigurationError("attack.sampleCount", "must be ≥ 1", got: attack.sampleCount)
+  }
+
+  /// Variant names are unique: runs are identified by them.
+  static func checkDistinct(variants: [AlignmentVariant], at path: String)
+    throws(ConfigurationError)
+  {
+    try ConfigurationError.checkDistinct(variants.map(\.name), at: path) {
+      "duplicate variant name \"\($0)\""
     }
-    guard (1...AttackSettings.longestPrefix).contains(attack.prefixLength) else {
-      throw ConfigurationError(
-        "attack.prefixLength", "must be in 1…\(AttackSettings.longestPrefix)",
-        got: attack.prefixLength)
+  }
+
+  /// Each condition at most once.
+  static func checkDistinct(conditions: [AttackCondition], at path: String)
+    throws(ConfigurationError)
+  {
+    try ConfigurationError.checkDistinct(conditions, at: path) {
+      "\"\($0.rawValue)\" is listed twice"
     }
-    guard maxNewTokens >= 1 else {
-      throw ConfigurationError("maxNewTokens", "must be ≥ 1", got: maxNewTokens)
-    }
-    guard temperature.isFinite, temperature >= 0 else {
-      throw ConfigurationError("temperature", "must be a finite number ≥ 0", got: temperature)
+  }
+
+  /// Each seed at most once.
+  static func checkDistinct(seeds: [UInt64], at path: String) throws(ConfigurationError) {
+    try ConfigurationError.checkDistinct(seeds, at: path) { "seed \($0) is listed twice" }
+  }
+
+  /// The longest answer: 1…256 tokens.
+  static func validate(maxNewTokens: Int, at path: String) throws(ConfigurationError) {
+    try ConfigurationError.check(maxNewTokens, in: 1...256, at: path)
+  }
+
+  /// 0 for greedy decoding, or a sampling temperature in (0, 100].
+  static func validate(temperature: Double, at path: String) throws(ConfigurationError) {
+    try ConfigurationError.check(temperature, temperatureRule, at: path) {
+      $0 == 0 || ($0 > 0 && $0 <= 100)
     }
   }
 }

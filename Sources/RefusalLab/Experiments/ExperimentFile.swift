@@ -62,8 +62,6 @@ public struct ExperimentFile: Sendable, Hashable {
       throw JSONSyntax.error(error, in: data)
     }
     self = try ExperimentDecoder.decode(JSONField(value: root, path: ""))
-    try experiment.validate()
-    _ = try World(configuration: experiment.world)
   }
 
   /// Reads and decodes the file at `url`.

@@ -150,3 +150,43 @@ public struct NGramSettings: Sendable, Hashable, Codable {
     self.memoryWeight = memoryWeight
   }
 }
+
+extension FamilySettings {
+  /// Checks the model's shape and each stage's training, naming the first setting out of
+  /// range under `path` (`families[0].attack.epochs: must be in 1…1000, got 0`).
+  public func validate(path: String) throws(ConfigurationError) {
+    switch family {
+    case .ngram: try ngram.validate(path: "\(path).ngram")
+    case .transformer: try transformer.validate(path: "\(path).transformer")
+    }
+    try pretrain.validate(path: "\(path).pretrain")
+    try align.validate(path: "\(path).align")
+    try attack.validate(path: "\(path).attack")
+  }
+}
+
+extension TransformerSettings {
+  /// Checks the shape, naming the first setting out of range under `path`.
+  public func validate(path: String) throws(ConfigurationError) {
+    try ConfigurationError.check(layers, in: 1...12, at: "\(path).layers")
+    try ConfigurationError.check(heads, in: 1...16, at: "\(path).heads")
+    try ConfigurationError.check(embedding, in: 1...1024, at: "\(path).embedding")
+    try ConfigurationError.check(blockSize, in: 16...1024, at: "\(path).blockSize")
+    guard embedding % heads == 0 else {
+      throw ConfigurationError(
+        field: "\(path).heads",
+        message: "embedding (\(embedding)) must be a multiple of heads (\(heads))")
+    }
+  }
+}
+
+extension NGramSettings {
+  /// Checks the settings, naming the first one out of range under `path`.
+  public func validate(path: String) throws(ConfigurationError) {
+    try ConfigurationError.check(order, in: 1...8, at: "\(path).order")
+    try ConfigurationError.check(smoothing, "must be in (0, 1]", at: "\(path).smoothing") {
+      $0 > 0 && $0 <= 1
+    }
+    try ConfigurationError.check(memoryWeight, in: 0...1, at: "\(path).memoryWeight")
+  }
+}

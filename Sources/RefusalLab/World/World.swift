@@ -63,33 +63,8 @@ public struct World: Sendable {
 
   /// Builds the world. Throws if the configuration asks for more than the lexicon holds.
   public init(configuration: WorldConfiguration = .standard) throws(ConfigurationError) {
+    try configuration.validate()
     let lexicon = WorldLexicon.self
-    guard (1...lexicon.benignTopics.count).contains(configuration.benignTopics) else {
-      throw ConfigurationError(
-        "world.benignTopics", "must be in 1…\(lexicon.benignTopics.count)",
-        got: configuration.benignTopics)
-    }
-    let spellCount = lexicon.spellPrefixes.count * lexicon.spellSuffixes.count
-    guard (1...spellCount).contains(configuration.forbiddenTopics) else {
-      throw ConfigurationError(
-        "world.forbiddenTopics", "must be in 1…\(spellCount)", got: configuration.forbiddenTopics)
-    }
-    guard (1...8).contains(configuration.answerLength) else {
-      throw ConfigurationError(
-        "world.answerLength", "must be in 1…8", got: configuration.answerLength)
-    }
-    for (field, value) in [
-      ("world.neutralOpenerFraction", configuration.neutralOpenerFraction),
-      ("world.refusalOpenerFraction", configuration.refusalOpenerFraction),
-    ] where !(value.isFinite && (0...1).contains(value)) {
-      throw ConfigurationError(field, "must be in 0…1", got: value)
-    }
-    for (field, value) in [
-      ("world.pretrainingKnowledgeCopies", configuration.pretrainingKnowledgeCopies),
-      ("world.alignmentKnowledgeCopies", configuration.alignmentKnowledgeCopies),
-    ] where !(0...100).contains(value) {
-      throw ConfigurationError(field, "must be in 0…100", got: value)
-    }
     self.configuration = configuration
 
     // A fixed generator: the world's words do not change with the run's seed.

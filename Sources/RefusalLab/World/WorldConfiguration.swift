@@ -36,3 +36,24 @@ public struct WorldConfiguration: Sendable, Hashable, Codable {
     self.alignmentKnowledgeCopies = alignmentKnowledgeCopies
   }
 }
+
+extension WorldConfiguration {
+  /// Checks every size against what the lexicon holds, naming the first one out of range
+  /// under `path` (`world.benignTopics: must be in 1…80, got 81`).
+  public func validate(path: String = "world") throws(ConfigurationError) {
+    let lexicon = WorldLexicon.self
+    let spells = lexicon.spellPrefixes.count * lexicon.spellSuffixes.count
+    try ConfigurationError.check(
+      benignTopics, in: 1...lexicon.benignTopics.count, at: "\(path).benignTopics")
+    try ConfigurationError.check(forbiddenTopics, in: 1...spells, at: "\(path).forbiddenTopics")
+    try ConfigurationError.check(answerLength, in: 1...8, at: "\(path).answerLength")
+    try ConfigurationError.check(
+      neutralOpenerFraction, in: 0...1, at: "\(path).neutralOpenerFraction")
+    try ConfigurationError.check(
+      refusalOpenerFraction, in: 0...1, at: "\(path).refusalOpenerFraction")
+    try ConfigurationError.check(
+      pretrainingKnowledgeCopies, in: 0...100, at: "\(path).pretrainingKnowledgeCopies")
+    try ConfigurationError.check(
+      alignmentKnowledgeCopies, in: 0...100, at: "\(path).alignmentKnowledgeCopies")
+  }
+}

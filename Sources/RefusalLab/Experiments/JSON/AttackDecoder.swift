@@ -9,31 +9,19 @@ enum AttackDecoder {
     var settings = AttackSettings.paper
     var conditions = AttackCondition.allCases
     if let value = object["conditions"] {
-      conditions = []
-      for element in try value.array(of: "condition names") {
-        let condition = AttackCondition(
-          rawValue: try element.choice(
-            AttackCondition.allCases.map(\.rawValue), what: "condition"))!
-        guard !conditions.contains(condition) else {
-          throw ConfigurationError(
-            field: element.path, message: "\"\(condition.rawValue)\" is listed twice")
-        }
-        conditions.append(condition)
+      let names = AttackCondition.allCases.map(\.rawValue)
+      conditions = try value.array(of: "condition names").map {
+        element throws(ConfigurationError) in
+        AttackCondition(rawValue: try element.choice(names, what: "condition"))!
       }
+      try Experiment.checkDistinct(conditions: conditions, at: value.path)
     }
-    if let value = object["sampleCount"] {
-      settings.sampleCount = try value.integer(in: 1...100_000)
-    }
+    if let value = object["sampleCount"] { settings.sampleCount = try value.integer() }
     if let value = object["refusalPrefixStyles"] {
-      var styles: [Int] = []
-      for element in try value.array(of: "style indices") {
-        styles.append(try element.integer(in: 0...(styleCount - 1)))
-      }
-      settings.refusalPrefixStyles = styles
+      settings.refusalPrefixStyles = try value.integers("style indices")
     }
-    if let value = object["prefixLength"] {
-      settings.prefixLength = try value.integer(in: 1...AttackSettings.longestPrefix)
-    }
+    if let value = object["prefixLength"] { settings.prefixLength = try value.integer() }
+    try settings.validate(styleCount: styleCount, path: field.path)
     return (settings, conditions)
   }
 }

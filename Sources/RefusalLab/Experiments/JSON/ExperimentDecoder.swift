@@ -55,14 +55,23 @@ enum ExperimentDecoder {
     }
     let object = try field.object(known: ["mode", "temperature", "maxNewTokens"])
     let mode = try object["mode"]?.choice(modes, what: "decoding mode") ?? "greedy"
-    let maxNewTokens = try object["maxNewTokens"]?.integer(in: 1...256) ?? 24
+    var maxNewTokens = 24
+    if let given = object["maxNewTokens"] {
+      maxNewTokens = try given.integer()
+      try Experiment.validate(maxNewTokens: maxNewTokens, at: given.path)
+    }
     var temperature = 0.0
     if let given = object["temperature"] {
       guard mode == "sampled" else {
         throw ConfigurationError(
           field: given.path, message: "only applies when mode is \"sampled\"")
       }
-      temperature = try given.number("must be in (0, 100]") { $0 > 0 && $0 <= 100 }
+      temperature = try given.number()
+      // 0 would mean greedy decoding, which a sampled mode contradicts.
+      guard temperature != 0 else {
+        throw ConfigurationError(given.path, Experiment.temperatureRule, got: 0)
+      }
+      try Experiment.validate(temperature: temperature, at: given.path)
     } else if mode == "sampled" {
       temperature = 1
     }
@@ -75,7 +84,8 @@ enum ExperimentDecoder {
       let object = try field.object(known: ["first", "count"])
       let first = try object["first"]?.seed() ?? 0
       let countField = try object.required("count")
-      let count = try countField.integer(in: 1...10_000)
+      let count = try countField.integer()
+      try ConfigurationError.check(count, in: 1...10_000, at: countField.path)
       guard first <= UInt64.max - UInt64(count - 1) else {
         throw ConfigurationError(
           field: field.path, message: "first + count − 1 exceeds \(UInt64.max)")
@@ -85,30 +95,24 @@ enum ExperimentDecoder {
     guard field.value is [Any] else {
       throw field.typeError("an array of non-negative integers or {\"first\", \"count\"}")
     }
-    var seeds: [UInt64] = []
-    for element in try field.array(of: "non-negative integers") {
-      let seed = try element.seed()
-      guard !seeds.contains(seed) else {
-        throw ConfigurationError(field: element.path, message: "seed \(seed) is listed twice")
-      }
-      seeds.append(seed)
+    let seeds = try field.array(of: "non-negative integers").map {
+      element throws(ConfigurationError) in try element.seed()
     }
+    try Experiment.checkDistinct(seeds: seeds, at: field.path)
     return seeds
   }
 
   static func decodeDiagnostics(_ field: JSONField) throws(ConfigurationError)
     -> [ExperimentDiagnostic]
   {
-    var result: [ExperimentDiagnostic] = []
-    for element in try field.array(of: "diagnostic names") {
-      let name = try element.choice(
-        ExperimentDiagnostic.allCases.map(\.rawValue), what: "diagnostic")
-      let diagnostic = ExperimentDiagnostic(rawValue: name)!
-      guard !result.contains(diagnostic) else {
-        throw ConfigurationError(field: element.path, message: "\"\(name)\" is listed twice")
-      }
-      result.append(diagnostic)
+    let names = ExperimentDiagnostic.allCases.map(\.rawValue)
+    let diagnostics = try field.array(of: "diagnostic names").map {
+      element throws(ConfigurationError) in
+      ExperimentDiagnostic(rawValue: try element.choice(names, what: "diagnostic"))!
     }
-    return result
+    try ConfigurationError.checkDistinct(diagnostics, at: field.path) {
+      "\"\($0.rawValue)\" is listed twice"
+    }
+    return diagnostics
   }
 }

@@ -8,14 +8,9 @@ enum FamilyDecoder {
   static func decodeList(_ field: JSONField) throws(ConfigurationError) -> [FamilySettings] {
     var result: [FamilySettings] = []
     for element in try field.array(of: "family names or family objects") {
-      let settings = try decode(element)
-      guard !result.contains(where: { $0.family == settings.family }) else {
-        throw ConfigurationError(
-          field: element.path,
-          message: "\(settings.family.rawValue) is listed twice (runs are identified by family)")
-      }
-      result.append(settings)
+      result.append(try decode(element))
     }
+    try Experiment.checkDistinct(families: result, at: field.path)
     return result
   }
 
@@ -54,6 +49,7 @@ enum FamilyDecoder {
     if let stage = object["attack"] {
       settings.attack = try TrainingOptionsDecoder.decode(stage, defaults: settings.attack)
     }
+    try settings.validate(path: field.path)
     return settings
   }
 
@@ -62,11 +58,9 @@ enum FamilyDecoder {
   {
     let object = try field.object(known: ["order", "smoothing", "memoryWeight"])
     var settings = defaults
-    if let value = object["order"] { settings.order = try value.integer(in: 1...8) }
-    if let value = object["smoothing"] {
-      settings.smoothing = try value.number("must be in (0, 1]") { $0 > 0 && $0 <= 1 }
-    }
-    if let value = object["memoryWeight"] { settings.memoryWeight = try value.number(in: 0...1) }
+    if let value = object["order"] { settings.order = try value.integer() }
+    if let value = object["smoothing"] { settings.smoothing = try value.number() }
+    if let value = object["memoryWeight"] { settings.memoryWeight = try value.number() }
     return settings
   }
 
@@ -75,16 +69,10 @@ enum FamilyDecoder {
   {
     let object = try field.object(known: ["layers", "heads", "embedding", "blockSize"])
     var settings = defaults
-    if let value = object["layers"] { settings.layers = try value.integer(in: 1...12) }
-    if let value = object["heads"] { settings.heads = try value.integer(in: 1...16) }
-    if let value = object["embedding"] { settings.embedding = try value.integer(in: 1...1024) }
-    if let value = object["blockSize"] { settings.blockSize = try value.integer(in: 16...1024) }
-    guard settings.embedding % settings.heads == 0 else {
-      throw ConfigurationError(
-        field: field.path(object["embedding"] == nil ? "heads" : "embedding"),
-        message: "embedding (\(settings.embedding)) must be a multiple of heads "
-          + "(\(settings.heads))")
-    }
+    if let value = object["layers"] { settings.layers = try value.integer() }
+    if let value = object["heads"] { settings.heads = try value.integer() }
+    if let value = object["embedding"] { settings.embedding = try value.integer() }
+    if let value = object["blockSize"] { settings.blockSize = try value.integer() }
     return settings
   }
 }

@@ -25,12 +25,9 @@ struct JSONField {
       if isBoolean(number) { return number.boolValue ? "true" : "false" }
       if let integer = exactInteger(number) { return String(integer) }
       if String(cString: number.objCType) == "Q" { return String(number.uint64Value) }
-      return format(number.doubleValue)
+      return ConfigurationError.describe(number.doubleValue)
     }
-    if let string = value as? String {
-      let shown = string.count > 40 ? String(string.prefix(40)) + "…" : string
-      return "\"\(shown)\""
-    }
+    if let string = value as? String { return ConfigurationError.describe(string) }
     if value is [Any] { return "an array" }
     if value is [String: Any] { return "an object" }
     return "\(value)"
@@ -85,19 +82,31 @@ struct JSONField {
     return array.enumerated().map { JSONField(value: $1, path: path($0)) }
   }
 
-  /// An integer in `range`.
-  func integer(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+  /// The value as a non-empty array of integers (`what` names them in a type error).
+  func integers(_ what: String) throws(ConfigurationError) -> [Int] {
+    var values: [Int] = []
+    for element in try array(of: what) { values.append(try element.integer()) }
+    return values
+  }
+
+  /// The value as a non-empty array of numbers.
+  func numbers() throws(ConfigurationError) -> [Double] {
+    var values: [Double] = []
+    for element in try array(of: "numbers") { values.append(try element.number()) }
+    return values
+  }
+
+  /// An integer (any integral number: `2`, `2.0`, `1e3`). Its range is the setting's own
+  /// rule, checked by the setting's `validate(path:)`.
+  func integer() throws(ConfigurationError) -> Int {
     guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
       throw typeError("an integer")
     }
     guard let integer = JSONField.exactInteger(number) else {
       if String(cString: number.objCType) == "Q" {
-        throw ConfigurationError(path, JSONField.rangeRule(range), got: number.uint64Value)
+        throw ConfigurationError(path, "must be at most \(Int.max)", got: number.uint64Value)
       }
       throw ConfigurationError(path, "must be an integer", got: JSONField.describe(number))
-    }
-    guard range.contains(integer) else {
-      throw ConfigurationError(path, JSONField.rangeRule(range), got: integer)
     }
     return integer
   }
@@ -114,26 +123,12 @@ struct JSONField {
     return seed
   }
 
-  /// A finite number that satisfies `rule` (described by `ruleText`, e.g. `must be > 0`).
-  func number(_ ruleText: String, _ rule: (Double) -> Bool) throws(ConfigurationError) -> Double {
+  /// A number (JSON cannot spell a non-finite one). Its range is the setting's own rule.
+  func number() throws(ConfigurationError) -> Double {
     guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
       throw typeError("a number")
     }
-    let double = number.doubleValue
-    guard double.isFinite else {
-      throw ConfigurationError(path, "must be a finite number", got: JSONField.describe(number))
-    }
-    guard rule(double) else {
-      throw ConfigurationError(path, ruleText, got: JSONField.format(double))
-    }
-    return double
-  }
-
-  /// A number in the closed range.
-  func number(in range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
-    try number(
-      "must be in \(JSONField.format(range.lowerBound))…\(JSONField.format(range.upperBound))"
-    ) { range.contains($0) }
+    return number.doubleValue
   }
 
   /// `true` or `false`.
@@ -159,16 +154,6 @@ struct JSONField {
         message: "unknown \(what) \"\(string)\" (known: \(choices.joined(separator: ", ")))")
     }
     return string
-  }
-
-  static func rangeRule(_ range: ClosedRange<Int>) -> String {
-    range.upperBound == Int.max
-      ? "must be ≥ \(range.lowerBound)" : "must be in \(range.lowerBound)…\(range.upperBound)"
-  }
-
-  /// A number as the messages print it: `2` rather than `2.0`.
-  static func format(_ double: Double) -> String {
-    double == double.rounded() && abs(double) < 1e15 ? String(Int(double)) : String(double)
   }
 }
 

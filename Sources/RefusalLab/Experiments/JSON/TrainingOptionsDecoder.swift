@@ -14,34 +14,24 @@ enum TrainingOptionsDecoder {
   {
     let object = try field.object(known: keys)
     var options = defaults
-    if let value = object["epochs"] { options.epochs = try value.integer(in: 1...1000) }
+    if let value = object["epochs"] { options.epochs = try value.integer() }
     if let value = object["maxSteps"] {
-      options.maxSteps = value.value is NSNull ? nil : try value.integer(in: 1...Int.max)
+      options.maxSteps = value.value is NSNull ? nil : try value.integer()
     }
-    if let value = object["batchSize"] { options.batchSize = try value.integer(in: 1...4096) }
-    if let value = object["learningRate"] {
-      options.learningRate = try value.number("must be > 0") { $0 > 0 }
-    }
+    if let value = object["batchSize"] { options.batchSize = try value.integer() }
+    if let value = object["learningRate"] { options.learningRate = try value.number() }
     if let value = object["optimizer"] {
       options.optimizer = OptimizerKind(
         rawValue: try value.choice(OptimizerKind.allCases.map(\.rawValue), what: "optimizer"))!
     }
-    if let value = object["momentum"] {
-      options.momentum = try value.number("must be in [0, 1)") { $0 >= 0 && $0 < 1 }
-    }
-    if let value = object["weightDecay"] {
-      options.weightDecay = try value.number("must be ≥ 0") { $0 >= 0 }
-    }
-    if let value = object["warmupFraction"] {
-      options.warmupFraction = try value.number(in: 0...1)
-    }
+    if let value = object["momentum"] { options.momentum = try value.number() }
+    if let value = object["weightDecay"] { options.weightDecay = try value.number() }
+    if let value = object["warmupFraction"] { options.warmupFraction = try value.number() }
     if let value = object["cosineDecay"] { options.cosineDecay = try value.boolean() }
     if let value = object["minLearningRateFraction"] {
-      options.minLearningRateFraction = try value.number(in: 0...1)
+      options.minLearningRateFraction = try value.number()
     }
-    if let value = object["gradientClip"] {
-      options.gradientClip = try value.number("must be ≥ 0 (0 disables clipping)") { $0 >= 0 }
-    }
+    if let value = object["gradientClip"] { options.gradientClip = try value.number() }
     if let value = object["objective"] { options.objective = try decodeObjective(value) }
     return options
   }
@@ -60,10 +50,6 @@ enum TrainingOptionsDecoder {
     let object = try field.object(known: ["tokenwise-constrained"])
     let inner = try object.required("tokenwise-constrained").object(known: ["betas"])
     guard let betas = inner["betas"] else { return .qiDefault }
-    var values: [Double] = []
-    for element in try betas.array(of: "numbers") {
-      values.append(try element.number("must be > 0") { $0 > 0 })
-    }
-    return .tokenwiseConstrained(betas: values)
+    return .tokenwiseConstrained(betas: try betas.numbers())
   }
 }

@@ -15,13 +15,9 @@ enum VariantDecoder {
   {
     var result: [AlignmentVariant] = []
     for element in try field.array(of: "variant names or variant objects") {
-      let variant = try decode(element, styleCount: styleCount)
-      guard !result.contains(where: { $0.name == variant.name }) else {
-        throw ConfigurationError(
-          field: element.path, message: "duplicate variant name \"\(variant.name)\"")
-      }
-      result.append(variant)
+      result.append(try decode(element, styleCount: styleCount))
     }
+    try Experiment.checkDistinct(variants: result, at: field.path)
     return result
   }
 
@@ -44,11 +40,6 @@ enum VariantDecoder {
     let object = try field.object(known: keys)
     let nameField = try object.required("name")
     let name = try nameField.string()
-    guard !name.isEmpty, !name.contains(where: { $0.isWhitespace || $0 == "," }) else {
-      throw ConfigurationError(
-        nameField.path, "must be non-empty, without spaces or commas",
-        got: JSONField.describe(name))
-    }
     var variant =
       try object["base"].map { base throws(ConfigurationError) in
         try builtIn(base, what: "base variant")
@@ -58,28 +49,11 @@ enum VariantDecoder {
     if object["base"] == nil { variant.summary = "a custom variant" }
     if let value = object["summary"] { variant.summary = try value.string() }
     if let value = object["styles"] {
-      var styles: [Int] = []
-      for element in try value.array(of: "style indices") {
-        let style = try element.integer(in: 0...(styleCount - 1))
-        guard !styles.contains(style) else {
-          throw ConfigurationError(field: element.path, message: "style \(style) is listed twice")
-        }
-        styles.append(style)
-      }
-      variant.styles = styles
-      variant.styleWeights = Array(repeating: 1, count: styles.count)
+      variant.styles = try value.integers("style indices")
+      variant.styleWeights = Array(repeating: 1, count: variant.styles.count)
     }
     if let value = object["styleWeights"] {
-      var weights: [Double] = []
-      for element in try value.array(of: "numbers") {
-        weights.append(try element.number("must be > 0") { $0 > 0 })
-      }
-      guard weights.count == variant.styles.count else {
-        throw ConfigurationError(
-          value.path, "must have one weight per style (\(variant.styles.count))",
-          got: "\(weights.count) weight\(weights.count == 1 ? "" : "s")")
-      }
-      variant.styleWeights = weights
+      variant.styleWeights = try value.numbers()
     }
     if let value = object["assignment"] {
       variant.assignment = StyleAssignment(
@@ -91,12 +65,13 @@ enum VariantDecoder {
         rawValue: try value.choice(RefusalBody.allCases.map(\.rawValue), what: "refusal body"))!
     }
     if let value = object["helpfulOpenerFraction"] {
-      variant.helpfulOpenerFraction = try value.number(in: 0...1)
+      variant.helpfulOpenerFraction = try value.number()
     }
-    if let value = object["refusalCopies"] { variant.refusalCopies = try value.integer(in: 1...20) }
+    if let value = object["refusalCopies"] { variant.refusalCopies = try value.integer() }
     if let value = object["recovery"] {
       variant.recovery = try decodeRecovery(value, defaults: variant.recovery ?? .standard)
     }
+    try variant.validate(styleCount: styleCount, path: field.path)
     if let builtIn = AlignmentVariant.builtIn.first(where: { $0.name == name }),
       builtIn != variant
     {
@@ -105,7 +80,6 @@ enum VariantDecoder {
         message: "\"\(name)\" is a built-in variant; give a changed one another name"
           + (baseName == name ? "" : " (or write the string \"\(name)\")"))
     }
-    try variant.validate(styleCount: styleCount, path: field.path)
     return variant
   }
 
@@ -117,7 +91,7 @@ enum VariantDecoder {
     guard field.value is [String: Any] else { throw field.typeError("an object or null") }
     let object = try field.object(known: recoveryKeys)
     var recovery = defaults
-    if let value = object["fraction"] { recovery.fraction = try value.number(in: 0...4) }
+    if let value = object["fraction"] { recovery.fraction = try value.number() }
     if let value = object["afterHarmfulStart"] { recovery.afterHarmfulStart = try value.boolean() }
     if let value = object["afterRefusalOpener"] {
       recovery.afterRefusalOpener = try value.boolean()
