@@ -93,6 +93,28 @@ package enum Kernels {
     }
   }
 
+  /// The product `matmul` computes, written as plainly as possible: three loops, each sum
+  /// in Double, starting from the bias (or 0, or the old value when `accumulate` is set).
+  /// The tests use it as the oracle for the tiled kernels, whose Float sums agree with it to
+  /// rounding (not bit for bit). Never used by the model: it is a thousand times slower.
+  package static func referenceMatmul(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, inner: Int,
+    columns: Int, accumulate: Bool, transposedInput: Bool = false
+  ) {
+    for n in 0..<rows {
+      for j in 0..<columns {
+        var sum = 0.0
+        for k in 0..<inner {
+          let left = transposedInput ? inp[k * rows + n] : inp[n * inner + k]  // (N, K) or (K, N)
+          sum += Double(left) * Double(weight[k * columns + j])
+        }
+        let start = accumulate ? out[n * columns + j] : (bias?[j] ?? 0)
+        out[n * columns + j] = Float(Double(start) + sum)
+      }
+    }
+  }
+
   /// Six rows × 16 columns: 6 vector accumulators, one row of `weight` loaded per step.
   @inline(__always)
   private static func tile6x16(
