@@ -1,25 +1,61 @@
 import Foundation
 
-/// Decodes a batch of prompts in lockstep with a key–value cache: for each prompt and layer
+/// The decoder's key–value cache: for every prompt slot and block, the q|k|v rows of the
+/// positions fed so far; and, for this step, each row's slot and position.
+struct KeyValueCache {
+  let storage: UnsafeMutablePointer<Float>  // (R, L, block_size, 3C)
+  let slots: UnsafePointer<Int32>  // (rows) each row's prompt slot
+  let positions: UnsafePointer<Int32>  // (rows) each row's position in its prompt
+  let configuration: TransformerConfiguration
+
+  /// Stores each row's q|k|v (rows, 3C) of block `layer` in its slot at its position, then
+  /// attends its query to the slot's rows 0…position, writing `output` (rows, C); `weights`
+  /// (block_size) holds one query's softmax weights at a time.
+  func attend(
+    layer: Int, qkv: UnsafePointer<Float>, rows: Int, weights: UnsafeMutablePointer<Float>,
+    output: UnsafeMutablePointer<Float>
+  ) {
+    let channels = configuration.embeddingSize
+    let headSize = configuration.headSize
+    let rowWidth = 3 * channels
+    let blockStride = configuration.blockSize * rowWidth
+    for r in 0..<rows {
+      let slot = Int(slots[r])
+      let position = Int(positions[r])
+      let cache = storage + (slot * configuration.layerCount + layer) * blockStride  // (T, 3C)
+      (cache + position * rowWidth).update(from: qkv + r * rowWidth, count: rowWidth)
+      for head in 0..<configuration.headCount {
+        TransformerLayers.attendQuery(
+          qkv: cache, t: position, head: head, headSize: headSize, channels: channels,
+          weights: weights, out: output + r * channels + head * headSize)
+      }
+    }
+  }
+}
+
+/// Decodes a batch of prompts in lockstep with a key–value cache: for each prompt and block
 /// it keeps the q|k|v rows of every position so far, so each step costs one row of work per
 /// prompt, and the rows of all active prompts go through every matrix product together.
 ///
 /// Step s feeds each active prompt its next token (a prompt token, or the token it chose
-/// last) at its own position. The layer functions compute every row on its own, with the
-/// same operations in the same order whatever the number of rows, so the log-probabilities
-/// equal the batched forward pass (and one-prompt decoding) bit for bit.
+/// last) at its own position, through the model's own `forward` with the key–value cache as
+/// its attention; the log-probabilities therefore equal the batched forward pass (and
+/// one-prompt decoding) bit for bit.
 final class IncrementalDecoder {
   /// Prompts decoded together.
   let capacity: Int
   private let model: TransformerModel
   private let floats: UnsafeMutableBufferPointer<Float>
-  private let caches: UnsafeMutablePointer<Float>  // (R, L, block_size, 3C)
-  private let x, ln, atty, attproj, residual2: UnsafeMutablePointer<Float>  // (R, C)
-  private let qkv: UnsafeMutablePointer<Float>  // (R, 3C)
-  private let fch, fchGelu: UnsafeMutablePointer<Float>  // (R, 4C)
-  private let mean, rstd: UnsafeMutablePointer<Float>  // (R)
-  private let weights: UnsafeMutablePointer<Float>  // (block_size)
-  private let logits: UnsafeMutablePointer<Float>  // (R, V)
+  private let integers: UnsafeMutableBufferPointer<Int32>
+  private let cache: UnsafeMutablePointer<Float>  // (R, L, block_size, 3C)
+  // This step's rows: one per active prompt.
+  private let tokens, positions, slots: UnsafeMutablePointer<Int32>  // (R)
+  private let scoredRows: UnsafeMutablePointer<Int32>  // (M) the rows that choose a token
+  /// The forward pass's buffers, R rows. Decoding runs no backward pass, so every block
+  /// writes the same set: a block reads its input (the previous block's `afterMLP`) before
+  /// it overwrites it, and ln_1 and ln_2, like the two projections, share a buffer because
+  /// each is dead before the other is written.
+  private let activations: Activations
   private let single = Workers(threads: 1)
 
   /// One prompt's progress.
@@ -41,98 +77,66 @@ final class IncrementalDecoder {
     let rows = self.capacity
     let cacheSize = rows * configuration.layerCount * configuration.blockSize * 3 * channels
     floats = .allocate(
-      capacity: cacheSize + rows * (16 * channels + 2 + configuration.vocabularySize)
+      capacity: cacheSize + rows * (20 * channels + 4 + configuration.vocabularySize)
         + configuration.blockSize)
     floats.initialize(repeating: 0)
+    integers = .allocate(capacity: 4 * rows)
+    integers.initialize(repeating: 0)
     var cursor = floats.baseAddress!
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
       defer { cursor += count }
       return cursor
     }
-    caches = take(cacheSize)
-    x = take(rows * channels)
-    ln = take(rows * channels)
-    atty = take(rows * channels)
-    attproj = take(rows * channels)
-    residual2 = take(rows * channels)
-    qkv = take(rows * 3 * channels)
-    fch = take(rows * 4 * channels)
-    fchGelu = take(rows * 4 * channels)
-    mean = take(rows)
-    rstd = take(rows)
-    weights = take(configuration.blockSize)
-    logits = take(rows * configuration.vocabularySize)
+    cache = take(cacheSize)
+    tokens = integers.baseAddress!
+    positions = tokens + rows
+    slots = positions + rows
+    scoredRows = slots + rows
+    let normalized = take(rows * channels)
+    let mean = take(rows)
+    let rstd = take(rows)
+    let projection = take(rows * channels)
+    let block = BlockActivations(
+      ln1: normalized, ln1Mean: mean, ln1Rstd: rstd, qkv: take(rows * 3 * channels),
+      attentionWeights: take(configuration.blockSize), attentionOutput: take(rows * channels),
+      attentionProjection: projection, afterAttention: take(rows * channels), ln2: normalized,
+      ln2Mean: mean, ln2Rstd: rstd, mlpHidden: take(rows * 4 * channels),
+      mlpActivation: take(rows * 4 * channels), geluTanh: nil, mlpProjection: projection,
+      afterMLP: take(rows * channels))
+    activations = Activations(
+      embeddings: take(rows * channels),
+      blocks: Array(repeating: block, count: configuration.layerCount),
+      scoredInput: take(rows * channels), scoredAttentionOutput: take(rows * channels),
+      lnf: take(rows * channels), lnfMean: take(rows), lnfRstd: take(rows),
+      logits: take(rows * configuration.vocabularySize))
+    precondition(cursor == floats.baseAddress! + floats.count, "decoder layout mismatch")
   }
 
-  deinit { floats.deallocate() }
+  deinit {
+    floats.deallocate()
+    integers.deallocate()
+  }
 
   /// Feeds row r the token `tokens[r]` at `positions[r]` of cache slot `slots[r]`, then
-  /// leaves the next-token log-probabilities of the rows listed in `headRows` in `logits`
-  /// (row m of `logits` for `headRows[m]`).
-  private func step(tokens: [Int], positions: [Int], slots: [Int], headRows: [Int]) {
-    let configuration = model.configuration
-    let channels = configuration.embeddingSize
-    let hs = configuration.headSize
-    let layout = model.layout
-    let rows = tokens.count
-    let cacheStride = configuration.layerCount * configuration.blockSize * 3 * channels
-    let p = UnsafePointer(model.weights.baseAddress!)
-    for r in 0..<rows {
-      let e = p + layout.wte + tokens[r] * channels
-      let position = p + layout.wpe + positions[r] * channels
-      let o = x + r * channels
-      for c in 0..<channels { o[c] = e[c] + position[c] }
+  /// leaves the next-token log-probabilities of the rows listed in `choosingRows` in
+  /// `activations.logits` (row m for `choosingRows[m]`).
+  private func step(tokens: [Int], positions: [Int], slots: [Int], choosingRows: [Int]) {
+    for r in tokens.indices {
+      self.tokens[r] = Int32(tokens[r])
+      self.positions[r] = Int32(positions[r])
+      self.slots[r] = Int32(slots[r])
     }
-    for l in 0..<configuration.layerCount {
-      let w = layout.layers[l]
-      TransformerLayers.layerNormForward(
-        ln, mean: mean, rstd: rstd, inp: x, weight: p + w.ln1Weight, bias: p + w.ln1Bias,
-        rows: rows, channels: channels, workers: single)
-      TransformerLayers.linearForward(
-        qkv, inp: ln, weight: p + w.qkvWeight, bias: p + w.qkvBias, rows: rows,
-        inputs: channels, outputs: 3 * channels, workers: single)
-      for r in 0..<rows {
-        let cache = caches + slots[r] * cacheStride + l * configuration.blockSize * 3 * channels
-        (cache + positions[r] * 3 * channels).update(
-          from: qkv + r * 3 * channels, count: 3 * channels)
-        for h in 0..<configuration.headCount {
-          TransformerLayers.attendQuery(
-            qkv: cache, t: positions[r], head: h, headSize: hs, channels: channels,
-            weights: weights, out: atty + r * channels + h * hs)
-        }
-      }
-      TransformerLayers.linearForward(
-        attproj, inp: atty, weight: p + w.attnProjWeight, bias: p + w.attnProjBias, rows: rows,
-        inputs: channels, outputs: channels, workers: single)
-      TransformerLayers.residualForward(
-        residual2, x, attproj, count: rows * channels, workers: single)
-      TransformerLayers.layerNormForward(
-        ln, mean: mean, rstd: rstd, inp: residual2, weight: p + w.ln2Weight, bias: p + w.ln2Bias,
-        rows: rows, channels: channels, workers: single)
-      TransformerLayers.linearForward(
-        fch, inp: ln, weight: p + w.fcWeight, bias: p + w.fcBias, rows: rows, inputs: channels,
-        outputs: 4 * channels, workers: single)
-      TransformerLayers.geluForward(fchGelu, inp: fch, count: rows * 4 * channels, workers: single)
-      TransformerLayers.linearForward(
-        attproj, inp: fchGelu, weight: p + w.mlpProjWeight, bias: p + w.mlpProjBias, rows: rows,
-        inputs: 4 * channels, outputs: channels, workers: single)
-      TransformerLayers.residualForward(
-        x, residual2, attproj, count: rows * channels, workers: single)
-    }
-    guard !headRows.isEmpty else { return }
-    // Only the rows that choose a token go through ln_f and the head.
-    for (m, r) in headRows.enumerated() {
-      (residual2 + m * channels).update(from: x + r * channels, count: channels)
-    }
-    TransformerLayers.layerNormForward(
-      ln, mean: mean, rstd: rstd, inp: residual2, weight: p + layout.lnfWeight,
-      bias: p + layout.lnfBias, rows: headRows.count, channels: channels, workers: single)
-    TransformerLayers.linearForward(
-      logits, inp: ln, weight: model.headWeights.baseAddress!, bias: nil, rows: headRows.count,
-      inputs: channels, outputs: configuration.vocabularySize, workers: single)
-    for m in headRows.indices {
-      TransformerLayers.logSoftmax(
-        logits + m * configuration.vocabularySize, count: configuration.vocabularySize)
+    for (m, r) in choosingRows.enumerated() { scoredRows[m] = Int32(r) }
+    let cache = KeyValueCache(
+      storage: cache, slots: self.slots, positions: self.positions,
+      configuration: model.configuration)
+    model.forward(
+      tokens: self.tokens, positions: self.positions, rows: tokens.count,
+      attention: .keyValueCache(cache), scoredRows: scoredRows, scoredCount: choosingRows.count,
+      into: activations, workers: single)
+    let vocab = model.vocabularySize
+    for m in choosingRows.indices {
+      TransformerLayers.logSoftmax(activations.logits + m * vocab, count: vocab)
     }
   }
 
@@ -164,18 +168,18 @@ final class IncrementalDecoder {
       var tokens: [Int] = []
       var positions: [Int] = []
       var active: [Int] = []
-      var headRows: [Int] = []
+      var choosingRows: [Int] = []
       for (s, slot) in slots.enumerated() where !slot.done {
-        if slot.fed == slot.sequence.count - 1 { headRows.append(active.count) }
+        if slot.fed == slot.sequence.count - 1 { choosingRows.append(active.count) }
         tokens.append(slot.sequence[slot.fed])
         positions.append(slot.fed)
         active.append(s)
       }
       guard !active.isEmpty else { break }
-      step(tokens: tokens, positions: positions, slots: active, headRows: headRows)
+      step(tokens: tokens, positions: positions, slots: active, choosingRows: choosingRows)
       for r in active { slots[r].fed += 1 }
-      for (m, r) in headRows.enumerated() {
-        let row = UnsafeBufferPointer(start: logits + m * vocab, count: vocab)
+      for (m, r) in choosingRows.enumerated() {
+        let row = UnsafeBufferPointer(start: activations.logits + m * vocab, count: vocab)
         if options.temperature <= 0 {
           // Decoding.argmax without copying the row.
           var best = 0

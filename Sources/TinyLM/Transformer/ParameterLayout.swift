@@ -1,4 +1,4 @@
-/// One named parameter tensor inside the flat parameter block.
+/// One named parameter tensor inside the flat parameter buffer.
 struct ParameterTensor: Sendable {
   /// How a tensor is initialised and whether weight decay applies.
   enum Kind: Sendable, Equatable {
@@ -14,7 +14,7 @@ struct ParameterTensor: Sendable {
   let name: String
   /// nanoGPT's shape: linear weights (out, in).
   let shape: [Int]
-  /// Offset into the flat block.
+  /// Offset into the flat buffer.
   let offset: Int
   /// Number of floats.
   let count: Int
@@ -51,22 +51,40 @@ struct ParameterTensor: Sendable {
   }
 }
 
-/// Where each parameter tensor lives in the flat block (llm.c's `ParameterTensors`).
-struct ParameterLayout: Sendable {
-  /// Offsets of one block's tensors. Linear weights are stored (in, out).
-  struct Layer: Sendable {
-    var ln1Weight = 0, ln1Bias = 0  // (C)
-    var qkvWeight = 0, qkvBias = 0  // (C, 3C), (3C)
-    var attnProjWeight = 0, attnProjBias = 0  // (C, C), (C)
-    var ln2Weight = 0, ln2Bias = 0  // (C)
-    var fcWeight = 0, fcBias = 0  // (C, 4C), (4C)
-    var mlpProjWeight = 0, mlpProjBias = 0  // (4C, C), (C)
-  }
+/// One block's twelve parameter tensors, in storage order (nanoGPT's `transformer.h.i.*`):
+/// their offsets in the flat buffer (`Element` is `Int`), or pointers to them in the
+/// parameters or in their gradients (`ParameterLayout.block(_:in:)`). Linear weights are
+/// stored (in, out).
+struct BlockTensors<Element> {
+  var ln1Weight, ln1Bias: Element  // ln_1: (C), (C)
+  var qkvWeight, qkvBias: Element  // attn.c_attn: (C, 3C), (3C)
+  var attnProjWeight, attnProjBias: Element  // attn.c_proj: (C, C), (C)
+  var ln2Weight, ln2Bias: Element  // ln_2: (C), (C)
+  var fcWeight, fcBias: Element  // mlp.c_fc: (C, 4C), (4C)
+  var mlpProjWeight, mlpProjBias: Element  // mlp.c_proj: (4C, C), (C)
 
+  /// The same tensors, each transformed (offsets into pointers).
+  func map<T>(_ transform: (Element) -> T) -> BlockTensors<T> {
+    BlockTensors<T>(
+      ln1Weight: transform(ln1Weight), ln1Bias: transform(ln1Bias),
+      qkvWeight: transform(qkvWeight), qkvBias: transform(qkvBias),
+      attnProjWeight: transform(attnProjWeight), attnProjBias: transform(attnProjBias),
+      ln2Weight: transform(ln2Weight), ln2Bias: transform(ln2Bias),
+      fcWeight: transform(fcWeight), fcBias: transform(fcBias),
+      mlpProjWeight: transform(mlpProjWeight), mlpProjBias: transform(mlpProjBias))
+  }
+}
+
+extension BlockTensors: Sendable where Element: Sendable {}
+
+/// Where each parameter tensor lives in the flat parameter buffer (llm.c's
+/// `ParameterTensors`): offsets, in nanoGPT's order.
+struct ParameterLayout: Sendable {
   var wte = 0  // (V, C)
   var wpe = 0  // (block_size, C)
-  var layers: [Layer] = []
+  var blocks: [BlockTensors<Int>] = []
   var lnfWeight = 0, lnfBias = 0  // (C)
+  /// The number of floats in all.
   var total = 0
   var tensors: [ParameterTensor] = []
 
@@ -90,30 +108,38 @@ struct ParameterLayout: Sendable {
       "transformer.wpe.weight", [configuration.blockSize, channels], .weight(residual: false))
     for i in 0..<configuration.layerCount {
       let prefix = "transformer.h.\(i)."
-      var layer = Layer()
-      layer.ln1Weight = add(prefix + "ln_1.weight", [channels], .gain)
-      layer.ln1Bias = add(prefix + "ln_1.bias", [channels], .bias)
-      layer.qkvWeight = add(
-        prefix + "attn.c_attn.weight", [3 * channels, channels], .weight(residual: false),
-        transposed: true)
-      layer.qkvBias = add(prefix + "attn.c_attn.bias", [3 * channels], .bias)
-      layer.attnProjWeight = add(
-        prefix + "attn.c_proj.weight", [channels, channels], .weight(residual: true),
-        transposed: true)
-      layer.attnProjBias = add(prefix + "attn.c_proj.bias", [channels], .bias)
-      layer.ln2Weight = add(prefix + "ln_2.weight", [channels], .gain)
-      layer.ln2Bias = add(prefix + "ln_2.bias", [channels], .bias)
-      layer.fcWeight = add(
-        prefix + "mlp.c_fc.weight", [4 * channels, channels], .weight(residual: false),
-        transposed: true)
-      layer.fcBias = add(prefix + "mlp.c_fc.bias", [4 * channels], .bias)
-      layer.mlpProjWeight = add(
-        prefix + "mlp.c_proj.weight", [channels, 4 * channels], .weight(residual: true),
-        transposed: true)
-      layer.mlpProjBias = add(prefix + "mlp.c_proj.bias", [channels], .bias)
-      layers.append(layer)
+      // Arguments are evaluated left to right, so the tensors are laid out in this order.
+      blocks.append(
+        BlockTensors(
+          ln1Weight: add(prefix + "ln_1.weight", [channels], .gain),
+          ln1Bias: add(prefix + "ln_1.bias", [channels], .bias),
+          qkvWeight: add(
+            prefix + "attn.c_attn.weight", [3 * channels, channels], .weight(residual: false),
+            transposed: true),
+          qkvBias: add(prefix + "attn.c_attn.bias", [3 * channels], .bias),
+          attnProjWeight: add(
+            prefix + "attn.c_proj.weight", [channels, channels], .weight(residual: true),
+            transposed: true),
+          attnProjBias: add(prefix + "attn.c_proj.bias", [channels], .bias),
+          ln2Weight: add(prefix + "ln_2.weight", [channels], .gain),
+          ln2Bias: add(prefix + "ln_2.bias", [channels], .bias),
+          fcWeight: add(
+            prefix + "mlp.c_fc.weight", [4 * channels, channels], .weight(residual: false),
+            transposed: true),
+          fcBias: add(prefix + "mlp.c_fc.bias", [4 * channels], .bias),
+          mlpProjWeight: add(
+            prefix + "mlp.c_proj.weight", [channels, 4 * channels], .weight(residual: true),
+            transposed: true),
+          mlpProjBias: add(prefix + "mlp.c_proj.bias", [channels], .bias)))
     }
     lnfWeight = add("transformer.ln_f.weight", [channels], .gain)
     lnfBias = add("transformer.ln_f.bias", [channels], .bias)
+  }
+
+  /// Block `index`'s tensors inside `base`: the parameters, or gradients in the same layout.
+  func block(_ index: Int, in base: UnsafeMutablePointer<Float>)
+    -> BlockTensors<UnsafeMutablePointer<Float>>
+  {
+    blocks[index].map { base + $0 }
   }
 }
