@@ -22,10 +22,10 @@ package enum TransformerLayers {
     rows: Int, channels: Int
   ) {
     for n in 0..<rows {
-      let o = out + n * channels
-      let e = wte + Int(tokens[n]) * channels
-      let p = wpe + Int(positions[n]) * channels
-      for c in 0..<channels { o[c] = e[c] + p[c] }
+      let row = out + n * channels
+      let token = wte + Int(tokens[n]) * channels
+      let position = wpe + Int(positions[n]) * channels
+      for c in 0..<channels { row[c] = token[c] + position[c] }
     }
   }
 
@@ -39,12 +39,12 @@ package enum TransformerLayers {
     rows: Int, channels: Int
   ) {
     for n in 0..<rows {
-      let d = dout + n * channels
-      let e = dwte + Int(tokens[n]) * channels
-      let p = dwpe + Int(positions[n]) * channels
+      let row = dout + n * channels
+      let token = dwte + Int(tokens[n]) * channels
+      let position = dwpe + Int(positions[n]) * channels
       for c in 0..<channels {
-        e[c] += d[c]
-        p[c] += d[c]
+        token[c] += row[c]
+        position[c] += row[c]
       }
     }
   }
