@@ -36,6 +36,17 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
   let flatParameters: UnsafeMutableBufferPointer<Float>
   /// wteᵀ (C, V), the output head, refreshed whenever the parameters change.
   let headWeights: UnsafeMutableBufferPointer<Float>
+  /// An inference-time edit of the residual stream (directional ablation or activation
+  /// addition), applied by every forward pass; `nil` for the model as trained. Set it before
+  /// using the model, never while another thread reads it; it must fit the model
+  /// (``ResidualEdit/problem(for:)``). A copy keeps it; training refuses an edited model.
+  public var residualEdit: ResidualEdit? {
+    didSet {
+      if let problem = residualEdit?.problem(for: configuration) {
+        preconditionFailure("residual edit: \(problem)")
+      }
+    }
+  }
 
   /// A freshly initialised model: weights N(0, 0.02), residual projections
   /// N(0, 0.02/√(2·n_layer)) as GPT-2, biases 0, LayerNorm gains 1. Deterministic in `seed`.
@@ -111,6 +122,7 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     let model = TransformerModel(uninitialised: configuration)
     model.flatParameters.baseAddress!.update(from: flatParameters.baseAddress!, count: layout.total)
     model.refreshHead()
+    model.residualEdit = residualEdit
     return model
   }
 
@@ -160,7 +172,8 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
   /// block) it keeps only those rows past attention, and its output holds just them.
   func block(
     _ layer: Int, input: UnsafePointer<Float>, rows: Int, attention: Attention,
-    keepingOnly scored: ScoredRows?, _ activations: BlockActivations, workers: Workers
+    keepingOnly scored: ScoredRows?, edit: AppliedResidualEdit?, _ activations: BlockActivations,
+    workers: Workers
   ) {
     let weights = layout.block(layer, in: flatParameters.baseAddress!)
     let channels = configuration.embeddingSize
@@ -184,6 +197,7 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     TransformerLayers.residualForward(
       activations.afterAttention, x, activations.attentionProjection,
       count: keptRows * channels, workers: workers)
+    edit?.apply(to: activations.afterAttention, rows: keptRows, channels: channels, depth: nil)
     // x = x + mlp(ln_2(x))
     TransformerLayers.layerNormForward(
       activations.ln2, mean: activations.ln2Mean, rstd: activations.ln2Rstd,
@@ -202,6 +216,7 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     TransformerLayers.residualForward(
       activations.afterMLP, activations.afterAttention, activations.mlpProjection,
       count: keptRows * channels, workers: workers)
+    edit?.apply(to: activations.afterMLP, rows: keptRows, channels: channels, depth: layer + 1)
   }
 
   /// An optimisation of the last block. Its output feeds only the head, which reads the M
@@ -236,6 +251,8 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     TransformerLayers.encoderForward(
       activations.embeddings, tokens: tokens, positions: positions, wte: parameters + layout.wte,
       wpe: parameters + layout.wpe, rows: rows, channels: channels)
+    let edit = residualEdit.map(AppliedResidualEdit.init)
+    edit?.apply(to: activations.embeddings, rows: rows, channels: channels, depth: 0)
     var x = UnsafePointer(activations.embeddings)  // (N, C)
     let lastLayer = configuration.layerCount - 1
     let scored = ScoredRows(
@@ -244,7 +261,7 @@ public final class TransformerModel: LanguageModel, @unchecked Sendable {
     for layer in 0...lastLayer {
       block(
         layer, input: x, rows: rows, attention: attention,
-        keepingOnly: layer == lastLayer ? scored : nil, activations.blocks[layer],
+        keepingOnly: layer == lastLayer ? scored : nil, edit: edit, activations.blocks[layer],
         workers: workers)
       x = UnsafePointer(activations.blocks[layer].afterMLP)  // (N, C); the last block's (M, C)
     }

@@ -72,6 +72,9 @@ extension TransformerModel {
     on sequences: [TrainingSequence], options: TrainingOptions, threads: Int,
     random: inout SeededRandom, progress: TrainingProgress?
   ) throws(TrainingError) -> TrainingSummary {
+    guard residualEdit == nil else {
+      throw .invalidSequence("the model carries a residual edit; train the unedited model")
+    }
     for sequence in sequences {
       if let problem = problem(with: sequence, objective: options.objective) {
         throw .invalidSequence(problem)
