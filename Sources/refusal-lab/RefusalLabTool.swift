@@ -17,6 +17,7 @@ struct RefusalLabTool {
     RunCommand.spec.name: RunCommand.self,
     SweepCommand.spec.name: SweepCommand.self,
     WordsCommand.spec.name: WordsCommand.self,
+    DirectionCommand.spec.name: DirectionCommand.self,
   ]
 
   static let overview = """
@@ -40,6 +41,7 @@ struct RefusalLabTool {
       dose          Dose-response: safety vs attack samples and epochs, for each variant.
       run           Run an experiment file (or a preset such as 'demo') and print the report.
       sweep         Run an experiment file into a JSON Lines file, one line per run; --resume.
+      direction     The refusal direction: ablate it, add it, before and after each attack.
       words         List the world's words by kind, for writing prompts.
 
     OPTIONS:
