@@ -26,6 +26,10 @@ enum DirectionCommand: ToolCommand {
       OptionSpec(
         name: "--scale", valueName: "X",
         help: "Activation addition adds X times the difference of means (default 1)."),
+      OptionSpec(
+        name: "--save", valueName: "FILE",
+        help: "Write the aligned model's direction (first variant, first seed) as JSON, for "
+          + "'inspect --ablate' and '--add'."),
       OptionSpec(name: "--json", valueName: nil, help: "Print every row as JSON."),
       CommonOptions.threads,
     ],
@@ -64,6 +68,18 @@ enum DirectionCommand: ToolCommand {
     let study = try DirectionStudy.run(
       experiment: experiment, world: world, threads: threads, additionScale: Float(scale),
       progress: { log($0) })
+    if let path = parsed.values["--save"], let first = study.rows.first {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      let file = DirectionFile(
+        depth: first.depth, position: first.position, vector: first.direction)
+      do {
+        try encoder.encode(file).write(to: URL(fileURLWithPath: path), options: .atomic)
+      } catch {
+        throw UsageError(message: "--save: cannot write '\(path)'", command: spec)
+      }
+      log("Saved the \(first.variant) direction of seed \(first.seed) to \(path).")
+    }
     if parsed.has("--json") {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -72,4 +88,15 @@ enum DirectionCommand: ToolCommand {
       print(study.text(), terminator: "")
     }
   }
+}
+
+/// A refusal direction on disk, as `direction --save` writes it and `inspect --ablate` /
+/// `--add` read it.
+struct DirectionFile: Codable {
+  /// The residual-stream depth it was found at.
+  var depth: Int
+  /// The prompt position (`assistant` or `topic`).
+  var position: String
+  /// The difference of means.
+  var vector: [Float]
 }

@@ -62,6 +62,12 @@ public struct DirectionStudy: Sendable, Codable {
     public var projectionGap: Double
     /// The same gap of the aligned model (the reference the attack may shrink).
     public var alignedProjectionGap: Double
+    /// This model's difference of means (forbidden − benign) at its depth and position.
+    public var direction: [Float]
+    /// Each held-out forbidden prompt's projection on the aligned unit direction.
+    public var forbiddenProjections: [Double]
+    /// Each held-out benign prompt's projection on the aligned unit direction.
+    public var benignProjections: [Double]
   }
 
   /// Every row: variant, seed, then condition, in the experiment's order.
@@ -139,11 +145,10 @@ public struct DirectionStudy: Sendable, Codable {
     let unit = direction.unit
     let forbidden = corpora.forbiddenEvaluation().map(\.tokens)
     let benign = corpora.benignEvaluation().map(\.tokens)
-    func gap(_ model: TransformerModel) -> Double {
-      direction.meanProjection(of: model, prompts: forbidden, onto: unit)
-        - direction.meanProjection(of: model, prompts: benign, onto: unit)
-    }
-    let alignedGap = gap(aligned)
+    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+    let alignedGap =
+      mean(direction.projections(of: aligned, prompts: forbidden, onto: unit))
+      - mean(direction.projections(of: aligned, prompts: benign, onto: unit))
     let evaluator = Evaluator(corpora: corpora, maxNewTokens: maxNewTokens)
     var observed: [[Int]] = []
     var rows: [Row] = []
@@ -172,6 +177,8 @@ public struct DirectionStudy: Sendable, Codable {
       let own =
         condition == .none
         ? direction : RefusalDirection(model: model, corpora: corpora, threads: threads)
+      let forbiddenProjections = direction.projections(of: model, prompts: forbidden, onto: unit)
+      let benignProjections = direction.projections(of: model, prompts: benign, onto: unit)
       let plain = measure(model, edit: nil, evaluator: evaluator, threads: threads)
       let ablated = measure(
         model, edit: .ablate(direction: own.vector), evaluator: evaluator, threads: threads)
@@ -191,7 +198,9 @@ public struct DirectionStudy: Sendable, Codable {
           ablatedUtility: ablated.utility, addedBenignRefusal: added.benignRefusal,
           addedUtility: added.utility,
           cosineToAligned: RefusalDirection.cosine(own.vector, direction.vector),
-          projectionGap: gap(model), alignedProjectionGap: alignedGap))
+          projectionGap: mean(forbiddenProjections) - mean(benignProjections),
+          alignedProjectionGap: alignedGap, direction: own.vector,
+          forbiddenProjections: forbiddenProjections, benignProjections: benignProjections))
     }
     return rows
   }
