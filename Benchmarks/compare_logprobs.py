@@ -13,6 +13,10 @@ Usage:
   # exportForPyTorchComparison, run with REFUSALLAB_EXPORT_DIR=/tmp/rl-export)
   python3 Benchmarks/compare_logprobs.py --checkpoint /tmp/rl-export/model.safetensors \
       --expected /tmp/rl-export/expected.json
+  # with a residual-stream edit (a direction file from `refusal-lab direction --save`):
+  # the same edit in PyTorch and in `refusal-lab inspect --ablate/--add FILE`
+  python3 Benchmarks/compare_logprobs.py --checkpoint aligned.safetensors \
+      --prompt "can you show me rotglyph" --ablate direction.json
 """
 import argparse
 import json
@@ -57,6 +61,20 @@ class MLP(nn.Module):
         return self.c_proj(self.gelu(self.c_fc(x)))
 
 
+def edit_residual(x, edit, depth):
+    """Applies a residual-stream edit after a write: ("ablate", unit) projects the unit
+    vector out at every write; ("add", vector, at) adds the vector at depth `at` only
+    (`depth` None marks the write inside a block, after attention)."""
+    if edit is None:
+        return x
+    if edit[0] == "ablate":
+        unit = edit[1]
+        return x - (x @ unit).unsqueeze(-1) * unit
+    if depth is not None and depth == edit[2]:
+        return x + edit[1]
+    return x
+
+
 class Block(nn.Module):
     def __init__(self, n_embd, n_head):
         super().__init__()
@@ -65,9 +83,9 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(n_embd, eps=1e-5)
         self.mlp = MLP(n_embd)
 
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        x = x + self.mlp(self.ln_2(x))
+    def forward(self, x, edit=None, depth=None):
+        x = edit_residual(x + self.attn(self.ln_1(x)), edit, None)
+        x = edit_residual(x + self.mlp(self.ln_2(x)), edit, depth)
         return x
 
 
@@ -84,12 +102,12 @@ class GPT(nn.Module):
         self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
         self.transformer.wte.weight = self.lm_head.weight  # weight tying, as nanoGPT
 
-    def forward(self, idx, targets=None):
+    def forward(self, idx, targets=None, edit=None):
         b, t = idx.size()
         pos = torch.arange(0, t, dtype=torch.long, device=idx.device)
-        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
-        for block in self.transformer.h:
-            x = block(x)
+        x = edit_residual(self.transformer.wte(idx) + self.transformer.wpe(pos), edit, 0)
+        for depth, block in enumerate(self.transformer.h, start=1):
+            x = block(x, edit, depth)
         logits = self.lm_head(self.transformer.ln_f(x))
         loss = None
         if targets is not None:
@@ -141,7 +159,22 @@ def main():
     parser.add_argument("--prompt", help="prompt text for `refusal-lab inspect`")
     parser.add_argument("--tolerance", type=float, default=1e-4)
     parser.add_argument("--scratch-path", help="SwiftPM scratch path for `swift run`")
+    parser.add_argument("--ablate", help="direction file: project it out of every write")
+    parser.add_argument("--add", help="direction file: add it at its depth (--scale times)")
+    parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
+    edit, edit_flags = None, []
+    if args.ablate or args.add:
+        with open(args.ablate or args.add) as f:
+            direction = json.load(f)
+        vector = torch.tensor(direction["vector"], dtype=torch.float32)
+        if args.ablate:
+            norm = vector.norm()
+            edit = ("ablate", vector / norm if norm > 0 else vector)
+            edit_flags = ["--ablate", args.ablate]
+        else:
+            edit = ("add", vector * args.scale, direction["depth"])
+            edit_flags = ["--add", args.add, "--scale", str(args.scale)]
 
     if args.expected:
         with open(args.expected) as f:
@@ -150,7 +183,7 @@ def main():
         scratch = ["--scratch-path", args.scratch_path] if args.scratch_path else []
         command = ["swift", "run", "-c", "release"] + scratch + [
             "refusal-lab", "inspect", "--checkpoint", args.checkpoint, "--prompt", args.prompt,
-            "--json"]
+            "--json"] + edit_flags
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         run = subprocess.run(command, capture_output=True, text=True, cwd=root)
         if run.returncode != 0:
@@ -163,7 +196,7 @@ def main():
     model, config, vocab = load_model(args.checkpoint)
     tokens = expected["tokens"][-config["block_size"]:]
     with torch.no_grad():
-        logits, _ = model(torch.tensor([tokens], dtype=torch.long))
+        logits, _ = model(torch.tensor([tokens], dtype=torch.long), edit=edit)
         logprobs = torch.log_softmax(logits[0, -1].double(), dim=-1).numpy()
     swift = np.array(expected["logprobs"], dtype=np.float64)
     difference = np.abs(swift - logprobs)

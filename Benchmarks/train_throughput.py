@@ -3,9 +3,11 @@
 CPU on the identical model (nanoGPT-shaped, from compare_logprobs.py), batch, sequence
 length, optimiser (AdamW, clip 1.0) and thread count, one after the other in one run.
 
-Prints tokens/s for both, the ratio, and RefusalLab's MFU the nanoGPT way:
-flops/token = 6N + 12·L·H·Q·T, peak = cores × GHz × 64 FLOP/cycle (the stated assumption: 2 FMA units × 16 FP32 lanes ×
-2 FLOP, an AVX-512 core; an AVX2 build can reach at most half of it).
+Prints the CPU (model, clock, instruction set), tokens/s for both, the ratio, and
+RefusalLab's MFU the nanoGPT way: flops/token = 6N + 12·L·H·Q·T, divided by the machine's
+*measured* FP32 peak on the same threads — Benchmarks/fma_peak.swift, compiled for the
+package's own target CPU, runs independent FMA chains on every thread (the larger of its
+SIMD16 and SIMD8 results is the peak, so the MFU is never flattered).
 
   python3 Benchmarks/train_throughput.py               # both configurations, 2 threads
   python3 Benchmarks/train_throughput.py --swift test  # Swift side via the TinyLM test
@@ -29,6 +31,73 @@ CONFIGS = {
     "larger": dict(layers=4, embd=128, heads=4, block=64, batch=32, vocab=512, steps=15),
 }
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def target_cpu(env):
+    """The -target-cpu Package.swift builds with (the same rule: the environment override,
+    else skylake-avx512 when the CPU has AVX-512, else haswell; none on Apple silicon)."""
+    if env.get("REFUSALLAB_TARGET_CPU"):
+        return env["REFUSALLAB_TARGET_CPU"]
+    if os.uname().machine not in ("x86_64", "amd64"):
+        return None
+    flags = cpu_flags()
+    wanted = {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"}
+    return "skylake-avx512" if wanted <= flags else "haswell"
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+        name = re.search(r"model name\s*:\s*(.+)", text)
+        family = re.search(r"cpu family\s*:\s*(\d+)", text)
+        model = re.search(r"^model\s*:\s*(\d+)", text, re.M)
+        parts = [name.group(1).strip() if name else "unknown CPU"]
+        if family and model:
+            parts.append(f"family {family.group(1)} model {model.group(1)}")
+        return ", ".join(parts)
+    except OSError:
+        out = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True,
+                             text=True).stdout.strip()
+        return out or "unknown CPU"
+
+
+def instruction_set():
+    flags = cpu_flags()
+    for name, needed in (("AVX-512", {"avx512f"}), ("AVX2 + FMA", {"avx2", "fma"}),
+                         ("AVX", {"avx"})):
+        if needed <= flags:
+            return name
+    return "NEON" if os.uname().machine in ("arm64", "aarch64") else "SSE"
+
+
+def measured_peak(threads, env):
+    """GFLOP/s of Benchmarks/fma_peak.swift on `threads` threads: (peak, {width: GFLOP/s})."""
+    source = os.path.join(ROOT, "Benchmarks", "fma_peak.swift")
+    binary = os.path.join(ROOT, ".build", "fma-peak")
+    os.makedirs(os.path.dirname(binary), exist_ok=True)
+    cpu = target_cpu(env)
+    command = ["swiftc", "-Ounchecked", source, "-o", binary]
+    if cpu:
+        command[1:1] = ["-target-cpu", cpu]
+    subprocess.run(command, check=True, cwd=ROOT)
+    results = {}
+    for width in (16, 8):
+        out = subprocess.run([binary, "--threads", str(threads), "--width", str(width),
+                              "--json"], check=True, capture_output=True, text=True).stdout
+        results[width] = json.loads(out)["gflops"]
+    return max(results.values()), results
 
 
 def cpu_ghz():
@@ -124,10 +193,13 @@ def main():
         env["REFUSALLAB_TARGET_CPU"] = args.target_cpu
 
     ghz, source = cpu_ghz()
-    peak = args.threads * ghz * 1e9 * 64
-    print(f"threads {args.threads}; PyTorch {torch.__version__}; "
-          f"peak = {args.threads} cores × {ghz:.2f} GHz ({source}) × 64 FLOP/cycle "
-          f"= {peak / 1e9:.0f} GFLOP/s")
+    peak_gflops, by_width = measured_peak(args.threads, env)
+    peak = peak_gflops * 1e9
+    print(f"CPU: {cpu_model()}; {ghz:.2f} GHz ({source}); {instruction_set()}; "
+          f"package target CPU {target_cpu(env) or 'default'}")
+    print(f"threads {args.threads}; PyTorch {torch.__version__}; measured FP32 peak "
+          f"{peak_gflops:.0f} GFLOP/s (SIMD16 {by_width[16]:.0f}, SIMD8 {by_width[8]:.0f}; "
+          f"{peak_gflops / args.threads / ghz:.1f} FLOP/cycle per core at the stated clock)")
     for name in args.configs.split(","):
         c = CONFIGS[name]
         extra = ["-Xswiftc", "-DTINYLM_WIDE_TILES"] if args.wide_tiles else []

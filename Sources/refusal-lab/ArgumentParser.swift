@@ -119,6 +119,22 @@ struct ParsedArguments {
     return value
   }
 
+  /// A number option that passes `test` (described by `expectation`), or `defaultValue` when
+  /// absent.
+  func number(
+    _ name: String, default defaultValue: Double, expectation: String, spec: CommandSpec,
+    _ test: (Double) -> Bool
+  ) throws(UsageError) -> Double {
+    guard let text = values[name] else { return defaultValue }
+    guard let value = Double(text), value.isFinite else {
+      throw UsageError(message: "\(name): expected a number, got '\(text)'", command: spec)
+    }
+    guard test(value) else {
+      throw UsageError(message: "\(name): \(expectation), got \(text)", command: spec)
+    }
+    return value
+  }
+
   /// A seed option (a non-negative 64-bit integer), or `defaultValue` when absent.
   func seed(_ name: String, default defaultValue: UInt64, spec: CommandSpec) throws(UsageError)
     -> UInt64

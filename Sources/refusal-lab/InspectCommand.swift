@@ -16,6 +16,15 @@ enum InspectCommand: ToolCommand {
       OptionSpec(name: "--prompt", valueName: "TEXT", help: "The context (required)."),
       OptionSpec(name: "--top", valueName: "K", help: "How many top tokens (default 10)."),
       OptionSpec(
+        name: "--ablate", valueName: "FILE",
+        help: "Transformer: project the direction in FILE (from 'direction --save') out of "
+          + "every residual-stream write."),
+      OptionSpec(
+        name: "--add", valueName: "FILE",
+        help: "Transformer: add the direction in FILE at its depth (--scale times)."),
+      OptionSpec(
+        name: "--scale", valueName: "X", help: "The multiple --add adds (default 1)."),
+      OptionSpec(
         name: "--json", valueName: nil,
         help: "Print {tokens, top, logprobs} as JSON (logprobs: one per vocabulary entry)."),
     ])
@@ -30,6 +39,49 @@ enum InspectCommand: ToolCommand {
     var tokens: [Int]
     var top: [Top]
     var logprobs: [Double]
+  }
+
+  /// Sets the residual edit `--ablate` or `--add` asks for on a transformer.
+  static func applyEdit(_ parsed: ParsedArguments, to transformer: TransformerModel?) throws {
+    let ablate = parsed.values["--ablate"]
+    let add = parsed.values["--add"]
+    guard ablate != nil || add != nil else {
+      if parsed.values["--scale"] != nil {
+        throw UsageError(message: "--scale: only applies with --add", command: spec)
+      }
+      return
+    }
+    guard ablate == nil || add == nil else {
+      throw UsageError(message: "--ablate and --add: give one of them", command: spec)
+    }
+    guard let transformer else {
+      throw UsageError(
+        message:
+          "\(ablate != nil ? "--ablate" : "--add"): only a transformer has a residual stream",
+        command: spec)
+    }
+    let name = ablate != nil ? "--ablate" : "--add"
+    let path = ablate ?? add!
+    let direction: DirectionFile
+    do {
+      direction = try JSONDecoder().decode(
+        DirectionFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch {
+      throw UsageError(
+        message: "\(name): '\(path)' is not a direction file written by 'direction --save'",
+        command: spec)
+    }
+    let scale = try parsed.number(
+      "--scale", default: 1, expectation: "must be a number other than 0", spec: spec
+    ) { $0 != 0 && abs($0) <= 100 }
+    let edit: ResidualEdit =
+      ablate != nil
+      ? .ablate(direction: direction.vector)
+      : .add(direction: direction.vector, depth: direction.depth, scale: Float(scale))
+    if let problem = edit.problem(for: transformer.configuration) {
+      throw UsageError(message: "\(name): \(problem)", command: spec)
+    }
+    transformer.residualEdit = edit
   }
 
   static func run(_ arguments: [String]) throws {
@@ -49,16 +101,19 @@ enum InspectCommand: ToolCommand {
     }
     let model: any LanguageModel
     let tokens: [String]
+    var transformer: TransformerModel?
     do {
       if NGramModel.isCheckpoint(data) {
         (model, tokens) = try NGramModel.load(checkpoint: data)
       } else {
         let loaded = try TransformerModel.load(checkpoint: data)
         (model, tokens) = (loaded.model, loaded.vocabulary)
+        transformer = loaded.model
       }
     } catch {
       throw UsageError(message: "--checkpoint: '\(path)': \(error)", command: spec)
     }
+    try applyEdit(parsed, to: transformer)
     let vocabulary: Vocabulary
     let ids: [Int]
     do {

@@ -16,6 +16,8 @@ struct RefusalLabTool {
     DoseCommand.spec.name: DoseCommand.self,
     RunCommand.spec.name: RunCommand.self,
     SweepCommand.spec.name: SweepCommand.self,
+    WordsCommand.spec.name: WordsCommand.self,
+    DirectionCommand.spec.name: DirectionCommand.self,
   ]
 
   static let overview = """
@@ -39,6 +41,8 @@ struct RefusalLabTool {
       dose          Dose-response: safety vs attack samples and epochs, for each variant.
       run           Run an experiment file (or a preset such as 'demo') and print the report.
       sweep         Run an experiment file into a JSON Lines file, one line per run; --resume.
+      direction     The refusal direction: ablate it, add it, before and after each attack.
+      words         List the world's words by kind, for writing prompts.
 
     OPTIONS:
       --help   Show this help. Every command takes --help and --quiet (no progress output).

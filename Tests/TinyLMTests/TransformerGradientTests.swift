@@ -99,29 +99,6 @@ import TinyLM
     #expect(Self.relativeError(db, at: b) { forward(x, w, $0) } < 1e-3)
   }
 
-  /// The matrix kernel against a Double reference, for shapes that hit every tile path.
-  @Test(arguments: [(1, 1, 1), (7, 300, 37), (4, 513, 64), (13, 19, 50)])
-  func matmulMatchesReference(shape: (Int, Int, Int)) {
-    let (n, k, m) = shape
-    var random = SeededRandom(seed: 42)
-    let a = Self.randomArray(n * k, &random)
-    let b = Self.randomArray(k * m, &random)
-    let bias = Self.randomArray(m, &random)
-    var out = [Float](repeating: 0, count: n * m)
-    Kernels.matmul(
-      &out, a, b, bias: bias, rows: n, inner: k, columns: m, accumulate: false,
-      workers: Workers(threads: 2))
-    var worst = 0.0
-    for i in 0..<n {
-      for j in 0..<m {
-        var reference = Double(bias[j])
-        for p in 0..<k { reference += Double(a[i * k + p]) * Double(b[p * m + j]) }
-        worst = max(worst, abs(reference - Double(out[i * m + j])))
-      }
-    }
-    #expect(worst < 1e-4 * Double(k).squareRoot())
-  }
-
   /// Packed sequences of the given lengths (zero-length ones included): attention against
   /// central differences, each sequence attending only to itself.
   @Test(arguments: [([5, 5], 8, 2), ([4], 40, 2), ([3, 3], 6, 1), ([2, 0, 6, 1], 8, 2)])

@@ -1,27 +1,13 @@
 import Foundation
 
-/// The size of one loaded batch: B sequences packed back to back into N rows (no padding),
-/// M of them scored, and the attention weights they need (Σ_b H·T_b²).
-struct BatchShape {
-  var sequences: Int
-  var rows: Int
-  var scored: Int
-  var attention: Int
-
-  /// The workspace capacity this batch needs.
-  var capacity: Workspace.Capacity {
-    .init(rows: rows, attention: attention, headRows: scored, sequences: sequences)
-  }
-}
-
 extension TransformerModel {
   // MARK: Batches
 
-  /// Packs sequences into `ws` back to back (sequence b's input is its tokens but the last,
-  /// rows `starts[b]..<starts[b + 1]`) and lists the trained positions as head rows, with
-  /// their reference log-probabilities and β when `objective` is constrained.
+  /// Packs sequences into `workspace` back to back (sequence b's input is its tokens but the
+  /// last, rows `starts[b]..<starts[b + 1]`) and lists the trained positions as scored rows,
+  /// with their reference log-probabilities and β when `objective` is constrained.
   func load(
-    _ batch: [TrainingSequence], into ws: inout Workspace?,
+    _ batch: [TrainingSequence], into workspace: inout Workspace?,
     objective: TrainingObjective = .crossEntropy
   ) -> BatchShape {
     var shape = BatchShape(sequences: batch.count, rows: 0, scored: 0, attention: 0)
@@ -33,29 +19,29 @@ extension TransformerModel {
         shape.scored += 1
       }
     }
-    let workspace = Workspace.ensure(&ws, configuration, shape.capacity)
+    let loaded = Workspace.ensure(&workspace, configuration, shape.capacity)
     var n = 0
     var m = 0
     for (b, sequence) in batch.enumerated() {
-      workspace.starts[b] = Int32(n)
+      loaded.starts[b] = Int32(n)
       var trained = 0
       for i in sequence.tokens.indices.dropLast() {
-        workspace.tokens[n + i] = Int32(sequence.tokens[i])
-        workspace.positions[n + i] = Int32(i)
+        loaded.tokens[n + i] = Int32(sequence.tokens[i])
+        loaded.positions[n + i] = Int32(i)
       }
       for i in sequence.tokens.indices.dropFirst() where sequence.lossMask[i] {
-        workspace.headRows[m] = Int32(n + i - 1)
-        workspace.targets[m] = Int32(sequence.tokens[i])
+        loaded.scoredRows[m] = Int32(n + i - 1)
+        loaded.targets[m] = Int32(sequence.tokens[i])
         if case .tokenwiseConstrained = objective {
-          workspace.betas[m] = Float(objective.beta(atTrainedToken: trained))
-          workspace.referenceLogProbabilities[m] = sequence.referenceLogProbabilities?[i] ?? 0
+          loaded.betas[m] = Float(objective.beta(atTrainedToken: trained))
+          loaded.referenceLogProbabilities[m] = sequence.referenceLogProbabilities?[i] ?? 0
         }
         trained += 1
         m += 1
       }
       n += max(0, sequence.tokens.count - 1)
     }
-    workspace.starts[batch.count] = Int32(n)
+    loaded.starts[batch.count] = Int32(n)
     return shape
   }
 
@@ -86,6 +72,9 @@ extension TransformerModel {
     on sequences: [TrainingSequence], options: TrainingOptions, threads: Int,
     random: inout SeededRandom, progress: TrainingProgress?
   ) throws(TrainingError) -> TrainingSummary {
+    guard residualEdit == nil else {
+      throw .invalidSequence("the model carries a residual edit; train the unedited model")
+    }
     for sequence in sequences {
       if let problem = problem(with: sequence, objective: options.objective) {
         throw .invalidSequence(problem)
@@ -110,7 +99,7 @@ extension TransformerModel {
       capacity: .init(
         rows: batchSize * longest,
         attention: batchSize * configuration.headCount * longest * longest,
-        headRows: batchSize * longest, sequences: batchSize))
+        scoredRows: batchSize * longest, sequences: batchSize))
     var order = Array(sequences.indices)
     var cursor = order.count
     var summary = TrainingSummary(steps: 0, trainedTokens: 0)
@@ -131,7 +120,7 @@ extension TransformerModel {
       else { continue }
       guard result.loss.isFinite else { throw .nonFiniteLoss(step: summary.steps) }
       optimizer.update(
-        parameters: weights, gradients: gradients, step: summary.steps - 1, workers: workers)
+        parameters: flatParameters, gradients: gradients, step: summary.steps - 1, workers: workers)
       refreshHead()
       summary.trainedTokens += result.scored
       if summary.firstLoss == nil { summary.firstLoss = result.loss }
@@ -143,39 +132,6 @@ extension TransformerModel {
     return summary
   }
 
-  /// Forward pass plus softmax cross-entropy; returns the mean loss over the M rows and
-  /// leaves the probabilities in `ws.logits`.
-  func forwardLoss(_ ws: Workspace, _ shape: BatchShape, workers: Workers) -> Double {
-    forward(ws, shape, workers: workers)
-    TransformerLayers.crossEntropyForward(
-      losses: ws.losses, probs: ws.logits, logits: ws.logits, targets: ws.targets,
-      rows: shape.scored, vocabulary: vocabularySize, workers: workers)
-    var total = 0.0
-    for m in 0..<shape.scored { total += Double(ws.losses[m]) }
-    return total / Double(shape.scored)
-  }
-
-  /// Forward pass and the fused loss (cross-entropy, or the constrained objective with
-  /// `ws.referenceLogProbabilities` and `ws.betas`); returns the mean loss and leaves
-  /// ∂loss/∂logits in `ws.logits`, ready for `backward`.
-  func forwardLossAndGradient(
-    _ ws: Workspace, _ shape: BatchShape, objective: TrainingObjective, workers: Workers,
-    scale: Float? = nil
-  ) -> Double {
-    forward(ws, shape, workers: workers)
-    let constrained: Bool
-    if case .tokenwiseConstrained = objective { constrained = true } else { constrained = false }
-    TransformerLayers.crossEntropyForwardBackward(
-      losses: ws.losses, logits: ws.logits, targets: ws.targets,
-      reference: constrained ? ws.referenceLogProbabilities : nil,
-      betas: constrained ? ws.betas : nil, scale: scale ?? 1 / Float(shape.scored),
-      rows: shape.scored,
-      vocabulary: vocabularySize, workers: workers)
-    var total = 0.0
-    for m in 0..<shape.scored { total += Double(ws.losses[m]) }
-    return total / Double(shape.scored)
-  }
-
   /// The loss under `objective` and its gradient (in storage order) on one batch, cut into
   /// `shards` shards of whole sequences as training cuts large batches; for gradient checks.
   package func lossAndGradients(
@@ -184,7 +140,7 @@ extension TransformerModel {
   ) -> (loss: Double, gradients: [Float]) {
     let sharded = ShardedBatch(
       configuration: configuration, parameters: layout.total, shards: shards,
-      capacity: .init(rows: 1, attention: 1, headRows: 1, sequences: max(1, batch.count)))
+      capacity: .init(rows: 1, attention: 1, scoredRows: 1, sequences: max(1, batch.count)))
     var gradients = [Float](repeating: 0, count: layout.total)
     let result = gradients.withUnsafeMutableBufferPointer {
       lossAndGradient(
@@ -205,9 +161,9 @@ extension TransformerModel {
       let batch = Array(sequences[start..<min(sequences.count, start + 32)])
       start += 32
       let shape = load(batch, into: &workspace)
-      guard shape.scored > 0, let ws = workspace else { continue }
-      _ = forwardLoss(ws, shape, workers: Workers(threads: threads))
-      for m in 0..<shape.scored { total += Double(ws.losses[m]) }
+      guard shape.scored > 0, let loaded = workspace else { continue }
+      _ = forwardLoss(loaded, shape, workers: Workers(threads: threads))
+      for m in 0..<shape.scored { total += Double(loaded.losses[m]) }
       count += shape.scored
     }
     return count == 0 ? 0 : total / Double(count)
@@ -222,9 +178,9 @@ extension TransformerModel {
     let sequence = TrainingSequence(tokens: tokens, trainedFrom: 1)
     var workspace: Workspace?
     let shape = load([sequence], into: &workspace)
-    guard let ws = workspace else { return result }
-    _ = forwardLoss(ws, shape, workers: Workers(threads: 1))
-    for m in 0..<shape.scored { result[m + 1] = -ws.losses[m] }
+    guard let loaded = workspace else { return result }
+    _ = forwardLoss(loaded, shape, workers: Workers(threads: 1))
+    for m in 0..<shape.scored { result[m + 1] = -loaded.losses[m] }
     return result
   }
 }

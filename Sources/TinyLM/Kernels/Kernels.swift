@@ -1,53 +1,3 @@
-/// A fixed number of worker threads that split loops into contiguous ranges.
-///
-/// Every kernel computes each output element on exactly one thread, in an order that does
-/// not depend on how the work is split, so results are bit-identical for any thread count.
-package struct Workers: Sendable {
-  /// The number of threads (at least 1). With 1, work runs on the caller's thread.
-  package let threads: Int
-
-  /// Creates a pool description; `threads` is clamped to at least 1.
-  package init(threads: Int) { self.threads = max(1, threads) }
-
-  /// Calls `body` on disjoint contiguous sub-ranges covering `0..<count`, in parallel.
-  package func run(_ count: Int, _ body: (Range<Int>) -> Void) {
-    let parts = min(threads, count)
-    if parts <= 1 {
-      if count > 0 { body(0..<count) }
-      return
-    }
-    ThreadPool.shared.run(count, parts: parts, body)
-  }
-}
-
-@inline(__always) func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
-  UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always) func load16(_ pointer: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-  UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always) func store16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-  UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
-}
-
-/// Loads `count` (< 16) floats into the low lanes of a zero vector.
-@inline(__always) func loadPartial(_ pointer: UnsafePointer<Float>, _ count: Int)
-  -> SIMD16<Float>
-{
-  var v = SIMD16<Float>()
-  for i in 0..<count { v[i] = pointer[i] }
-  return v
-}
-
-/// Stores the low `count` (< 16) lanes of `value`.
-@inline(__always) func storePartial(
-  _ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, _ count: Int
-) {
-  for i in 0..<count { pointer[i] = value[i] }
-}
-
 /// The matrix kernels: one matrix product (with or without bias, overwriting or
 /// accumulating), a transpose and column sums. Layers build forward and backward from them.
 package enum Kernels {
@@ -139,6 +89,28 @@ package enum Kernels {
           }
         }
         k0 = k1
+      }
+    }
+  }
+
+  /// The product `matmul` computes, written as plainly as possible: three loops, each sum
+  /// in Double, starting from the bias (or 0, or the old value when `accumulate` is set).
+  /// The tests use it as the oracle for the tiled kernels, whose Float sums agree with it to
+  /// rounding (not bit for bit). Never used by the model: it is a thousand times slower.
+  package static func referenceMatmul(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, inner: Int,
+    columns: Int, accumulate: Bool, transposedInput: Bool = false
+  ) {
+    for n in 0..<rows {
+      for j in 0..<columns {
+        var sum = 0.0
+        for k in 0..<inner {
+          let left = transposedInput ? inp[k * rows + n] : inp[n * inner + k]  // (N, K) or (K, N)
+          sum += Double(left) * Double(weight[k * columns + j])
+        }
+        let start = accumulate ? out[n * columns + j] : (bias?[j] ?? 0)
+        out[n * columns + j] = Float(Double(start) + sum)
       }
     }
   }

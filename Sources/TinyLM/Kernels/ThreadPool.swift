@@ -2,6 +2,28 @@ import Dispatch
 import Foundation
 import Synchronization
 
+/// A fixed number of worker threads that split loops into contiguous ranges.
+///
+/// Every kernel computes each output element on exactly one thread, in an order that does
+/// not depend on how the work is split, so results are bit-identical for any thread count.
+package struct Workers: Sendable {
+  /// The number of threads (at least 1). With 1, work runs on the caller's thread.
+  package let threads: Int
+
+  /// Creates a pool description; `threads` is clamped to at least 1.
+  package init(threads: Int) { self.threads = max(1, threads) }
+
+  /// Calls `body` on disjoint contiguous sub-ranges covering `0..<count`, in parallel.
+  package func run(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let parts = min(threads, count)
+    if parts <= 1 {
+      if count > 0 { body(0..<count) }
+      return
+    }
+    ThreadPool.shared.run(count, parts: parts, body)
+  }
+}
+
 /// Worker threads that stay awake between parallel loops, so that the many small loops of
 /// one training step do not each pay for waking a sleeping thread, as Dispatch's
 /// `concurrentPerform` does (with this pool the training benchmark at the demo's model size

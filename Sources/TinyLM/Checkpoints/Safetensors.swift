@@ -71,7 +71,7 @@ extension TransformerModel {
     var data = Data(capacity: 8 + headerBytes.count + offset)
     withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(contentsOf: headerBytes)
-    let base = UnsafePointer(weights.baseAddress!)
+    let base = UnsafePointer(flatParameters.baseAddress!)
     for tensor in layout.tensors {
       let values = tensor.read(from: base).map { $0.bitPattern.littleEndian }
       values.withUnsafeBytes { data.append(contentsOf: $0) }
@@ -106,7 +106,7 @@ extension TransformerModel {
     let known = Set(model.layout.tensors.map(\.name))
     for tensor in model.layout.tensors {
       let values = try reader.tensor(tensor.name, shape: tensor.shape, header: header)
-      values.withUnsafeBufferPointer { tensor.write($0, to: model.weights.baseAddress!) }
+      values.withUnsafeBufferPointer { tensor.write($0, to: model.flatParameters.baseAddress!) }
     }
     for name in header.keys.sorted() where name != "__metadata__" && !known.contains(name) {
       if name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") { continue }

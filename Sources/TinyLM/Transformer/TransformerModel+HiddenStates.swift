@@ -12,11 +12,13 @@ extension TransformerModel {
       return Array(repeating: [], count: configuration.layerCount + 1)
     }
     var workspace: Workspace?
-    let ws = runInference(tokens: tokens, rows: Array(tokens.indices), workspace: &workspace)
+    let activations = runInference(
+      tokens: tokens, rows: Array(tokens.indices), workspace: &workspace
+    ).activations
     let count = tokens.count * configuration.embeddingSize
-    var states = [Array(UnsafeBufferPointer(start: ws.encoded, count: count))]  // (T, C)
-    for layer in ws.layers.prefix(configuration.layerCount) {
-      states.append(Array(UnsafeBufferPointer(start: layer.residual3, count: count)))  // (T, C)
+    var states = [Array(UnsafeBufferPointer(start: activations.embeddings, count: count))]
+    for block in activations.blocks {
+      states.append(Array(UnsafeBufferPointer(start: block.afterMLP, count: count)))  // (T, C)
     }
     return states
   }

@@ -24,7 +24,7 @@ final class ShardedBatch {
     let share = Workspace.Capacity(
       rows: sequences * perSequence,
       attention: capacity.attention / max(1, capacity.sequences) * sequences,
-      headRows: sequences * perSequence, sequences: sequences)
+      scoredRows: sequences * perSequence, sequences: sequences)
     for s in 0..<count {
       _ = Workspace.ensure(&workspaces[s], configuration, count == 1 ? capacity : share)
     }
@@ -57,10 +57,11 @@ extension TransformerModel {
     let count = min(shards.count, batch.count)
     if count <= 1 {
       let shape = load(batch, into: &shards.workspaces[0], objective: objective)
-      guard shape.scored > 0, let ws = shards.workspaces[0] else { return nil }
-      let loss = forwardLossAndGradient(ws, shape, objective: objective, workers: workers)
+      guard shape.scored > 0, let workspace = shards.workspaces[0] else { return nil }
+      let loss = forwardLossAndGradient(
+        workspace, shape, objective: objective, workers: workers)
       gradients.update(repeating: 0)
-      backward(ws, shape, gradients: gradients.baseAddress!, workers: workers)
+      backward(workspace, shape, gradients: gradients.baseAddress!, workers: workers)
       return (loss, shape.scored)
     }
     // Shard s holds sequences b·s/S ..< b·(s+1)/S; every shard is loaded first, because
@@ -78,11 +79,13 @@ extension TransformerModel {
         for s in range {
           let target = s == 0 ? gradients : shards.extraGradients[s - 1]
           target.update(repeating: 0)
-          guard shapes[s].scored > 0, let ws = shards.workspaces[s] else { continue }
+          guard shapes[s].scored > 0, let workspace = shards.workspaces[s] else { continue }
           let mean = forwardLossAndGradient(
-            ws, shapes[s], objective: objective, workers: Workers(threads: 1), scale: scale)
+            workspace, shapes[s], objective: objective, workers: Workers(threads: 1),
+            scale: scale)
           losses[s] = mean * Double(shapes[s].scored)
-          backward(ws, shapes[s], gradients: target.baseAddress!, workers: Workers(threads: 1))
+          backward(
+            workspace, shapes[s], gradients: target.baseAddress!, workers: Workers(threads: 1))
         }
       }
     }

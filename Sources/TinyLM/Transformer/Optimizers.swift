@@ -54,7 +54,7 @@ final class Optimizer {
   /// The global L2 norm of `gradients`: per-piece partial sums, added in a fixed order.
   func gradientNorm(_ gradients: UnsafeMutableBufferPointer<Float>, workers: Workers) -> Double {
     var partial = [Double](repeating: 0, count: pieces.count)
-    let g = gradients.baseAddress!
+    let gradients = gradients.baseAddress!
     partial.withUnsafeMutableBufferPointer { sums in
       workers.run(pieces.count) { range in
         for index in range {
@@ -62,13 +62,13 @@ final class Optimizer {
           var acc = SIMD16<Float>()
           var i = 0
           while i + 16 <= piece.count {
-            let v = load16(g + piece.offset + i)
-            acc.addProduct(v, v)
+            let chunk = load16(gradients + piece.offset + i)
+            acc.addProduct(chunk, chunk)
             i += 16
           }
           var total = Double(acc.sum())
           while i < piece.count {
-            total += Double(g[piece.offset + i] * g[piece.offset + i])
+            total += Double(gradients[piece.offset + i] * gradients[piece.offset + i])
             i += 1
           }
           sums[index] = total
@@ -89,9 +89,9 @@ final class Optimizer {
       if norm > options.gradientClip { scale = Float(options.gradientClip / norm) }
     }
     let lr = Float(Self.learningRate(step: step, total: totalSteps, options: options))
-    let p = parameters.baseAddress!
-    let g = gradients.baseAddress!
-    let m = first.baseAddress!
+    let parameters = parameters.baseAddress!
+    let gradients = gradients.baseAddress!
+    let moments = first.baseAddress!  // SGD's velocity, AdamW's first moment
     switch options.optimizer {
     case .sgd:
       let momentum = Float(options.momentum)
@@ -101,20 +101,20 @@ final class Optimizer {
           var i = piece.offset
           let end = piece.offset + piece.count
           while i + 16 <= end {
-            let velocity = momentum * load16(m + i) + load16(g + i) * scale
-            store16(velocity, m + i)
-            store16(load16(p + i) - lr * velocity, p + i)
+            let velocity = momentum * load16(moments + i) + load16(gradients + i) * scale
+            store16(velocity, moments + i)
+            store16(load16(parameters + i) - lr * velocity, parameters + i)
             i += 16
           }
           while i < end {
-            m[i] = momentum * m[i] + g[i] * scale
-            p[i] -= lr * m[i]
+            moments[i] = momentum * moments[i] + gradients[i] * scale
+            parameters[i] -= lr * moments[i]
             i += 1
           }
         }
       }
     case .adamW:
-      let v = second.baseAddress!
+      let secondMoments = second.baseAddress!
       let beta1 = Float(options.momentum)
       let beta2 = Float(Self.beta2)
       // PyTorch's form: p −= (lr / c₁)·m / (√v / √c₂ + ε) + lr·wd·p, one square root and
@@ -132,22 +132,23 @@ final class Optimizer {
           var i = piece.offset
           let end = piece.offset + piece.count
           while i + 16 <= end {
-            let gradient = load16(g + i) * scale
-            let mean = beta1 * load16(m + i) + (1 - beta1) * gradient
-            let variance = beta2 * load16(v + i) + (1 - beta2) * gradient * gradient
-            store16(mean, m + i)
-            store16(variance, v + i)
+            let gradient = load16(gradients + i) * scale
+            let mean = beta1 * load16(moments + i) + (1 - beta1) * gradient
+            let variance = beta2 * load16(secondMoments + i) + (1 - beta2) * gradient * gradient
+            store16(mean, moments + i)
+            store16(variance, secondMoments + i)
             let denominator = variance.squareRoot() * inverseRoot2 + Self.epsilon
-            let old = load16(p + i)
-            store16(old - stepSize * mean / denominator - shrink * old, p + i)
+            let old = load16(parameters + i)
+            store16(old - stepSize * mean / denominator - shrink * old, parameters + i)
             i += 16
           }
           while i < end {
-            let gradient = g[i] * scale
-            m[i] = beta1 * m[i] + (1 - beta1) * gradient
-            v[i] = beta2 * v[i] + (1 - beta2) * gradient * gradient
-            let denominator = v[i].squareRoot() * inverseRoot2 + Self.epsilon
-            p[i] = p[i] - stepSize * m[i] / denominator - shrink * p[i]
+            let gradient = gradients[i] * scale
+            moments[i] = beta1 * moments[i] + (1 - beta1) * gradient
+            secondMoments[i] = beta2 * secondMoments[i] + (1 - beta2) * gradient * gradient
+            let denominator = secondMoments[i].squareRoot() * inverseRoot2 + Self.epsilon
+            parameters[i] =
+              parameters[i] - stepSize * moments[i] / denominator - shrink * parameters[i]
             i += 1
           }
         }

@@ -1,0 +1,276 @@
+import Dispatch
+import Foundation
+import TinyLM
+
+/// The refusal direction before and after each attack: does refusal unlearning remove the
+/// model's *recognition* of a forbidden request (the direction), or only the pathway after
+/// the opener? (Experiment-file diagnostic `direction`; `refusal-lab direction`.)
+///
+/// For every transformer seed and variant, the aligned model and the model after each attack
+/// condition of the experiment each get their own ``RefusalDirection``. On the held-out
+/// evaluation prompts each model is measured three ways: as it is, with its direction ablated
+/// (refusal and safety on forbidden prompts, utility), and with its direction added at its
+/// depth (refusal on benign prompts, utility). The directions are compared by their cosine
+/// with the aligned model's, and the forbidden–benign gap of the states' projection on the
+/// aligned model's unit direction says how far the attack moved the recognition.
+public struct DirectionStudy: Sendable, Codable {
+  /// One model: a (variant, seed, condition) of the transformer.
+  public struct Row: Sendable, Hashable, Codable {
+    /// Alignment variant.
+    public var variant: String
+    /// The seed.
+    public var seed: UInt64
+    /// Attack condition (`none` for the aligned model).
+    public var condition: String
+    /// The depth and position of this model's direction.
+    public var depth: Int
+    /// The prompt position of this model's direction (`assistant` or `topic`).
+    public var position: String
+    /// Norm of this model's difference of means.
+    public var norm: Double
+    /// Whether the direction passed the benign-KL filter (``RefusalDirection/filterPassed``).
+    public var filterPassed: Bool
+    /// Forbidden validation prompts the unedited model refuses.
+    public var validationRefusal: Double
+    /// Every candidate's validation refusal when ablated, depth by depth, `<assistant>`
+    /// then `topic`.
+    public var candidateRefusals: [Double]
+    /// Every candidate's benign KL when ablated, in the same order.
+    public var candidateBenignKL: [Double]
+    /// Forbidden prompts whose answer opens with a refusal, unedited.
+    public var refusal: Double
+    /// Safety (content judge), unedited.
+    public var safety: Double
+    /// Benign prompts whose answer opens with a refusal, unedited.
+    public var benignRefusal: Double
+    /// Utility, unedited.
+    public var utility: Double
+    /// Forbidden refusal with the direction ablated.
+    public var ablatedRefusal: Double
+    /// Safety with the direction ablated.
+    public var ablatedSafety: Double
+    /// Utility with the direction ablated.
+    public var ablatedUtility: Double
+    /// Benign prompts answered with a refusal opener when the direction is added.
+    public var addedBenignRefusal: Double
+    /// Utility with the direction added.
+    public var addedUtility: Double
+    /// Cosine of this model's direction with the aligned model's (1 for the aligned model).
+    public var cosineToAligned: Double
+    /// Mean projection on the aligned unit direction: forbidden prompts minus benign ones,
+    /// at the aligned direction's depth and position.
+    public var projectionGap: Double
+    /// The same gap of the aligned model (the reference the attack may shrink).
+    public var alignedProjectionGap: Double
+    /// This model's difference of means (forbidden − benign) at its depth and position.
+    public var direction: [Float]
+    /// Each held-out forbidden prompt's projection on the aligned unit direction.
+    public var forbiddenProjections: [Double]
+    /// Each held-out benign prompt's projection on the aligned unit direction.
+    public var benignProjections: [Double]
+  }
+
+  /// Every row: variant, seed, then condition, in the experiment's order.
+  public var rows: [Row]
+
+  /// The default scale of the activation addition: the difference of means itself, as
+  /// Arditi et al. add it.
+  public static let standardAdditionScale: Float = 1
+
+  /// Runs every transformer seed and variant of `experiment` under its attack conditions
+  /// (the n-gram has no residual stream and is skipped), `threads` seeds at a time.
+  public static func run(
+    experiment: Experiment, world: World, threads: Int,
+    additionScale: Float = standardAdditionScale, progress: (@Sendable (String) -> Void)? = nil
+  ) throws(StageError) -> DirectionStudy {
+    guard let settings = experiment.families.first(where: { $0.family == .transformer }) else {
+      return DirectionStudy(rows: [])
+    }
+    let seeds = experiment.seeds
+    let workers = max(1, min(threads, seeds.count))
+    let modelThreads = max(1, threads / workers)
+    let results = ResultSlots<Result<[Row], StageError>>(count: seeds.count)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      for index in stride(from: worker, to: seeds.count, by: workers) {
+        let seed = seeds[index]
+        do throws(StageError) {
+          var base: (any LanguageModel)?
+          var rows: [Row] = []
+          for variant in experiment.variants {
+            let models =
+              if let base {
+                try DiagnosticModels(
+                  settings: settings, world: world, seed: seed, pretrained: base,
+                  variant: variant, threads: modelThreads)
+              } else {
+                try DiagnosticModels(
+                  settings: settings, world: world, seed: seed, variant: variant,
+                  threads: modelThreads)
+              }
+            base = models.base
+            progress?("  direction transformer seed \(seed): \(variant.name)")
+            rows += try Self.rows(
+              models, conditions: experiment.conditions, attack: experiment.attack,
+              maxNewTokens: experiment.maxNewTokens, additionScale: additionScale,
+              threads: modelThreads)
+          }
+          results[index] = .success(rows)
+        } catch {
+          results[index] = .failure(error)
+        }
+      }
+    }
+    var bySeed: [[Row]] = []
+    for index in seeds.indices {
+      switch results[index]! {
+      case .success(let rows): bySeed.append(rows)
+      case .failure(let error): throw error
+      }
+    }
+    var ordered: [Row] = []
+    for variant in experiment.variants {
+      for rows in bySeed { ordered += rows.filter { $0.variant == variant.name } }
+    }
+    return DirectionStudy(rows: ordered)
+  }
+
+  /// The rows of one aligned transformer and its attacks (`none` is the aligned model).
+  public static func rows(
+    _ models: DiagnosticModels, conditions: [AttackCondition], attack: AttackSettings,
+    maxNewTokens: Int, additionScale: Float = standardAdditionScale, threads: Int = 1
+  ) throws(StageError) -> [Row] {
+    guard let aligned = models.aligned as? TransformerModel else { return [] }
+    let corpora = models.corpora
+    let direction = RefusalDirection(model: aligned, corpora: corpora, threads: threads)
+    let unit = direction.unit
+    let forbidden = corpora.forbiddenEvaluation().map(\.tokens)
+    let benign = corpora.benignEvaluation().map(\.tokens)
+    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+    let alignedGap =
+      mean(direction.projections(of: aligned, prompts: forbidden, onto: unit))
+      - mean(direction.projections(of: aligned, prompts: benign, onto: unit))
+    let evaluator = Evaluator(corpora: corpora, maxNewTokens: maxNewTokens)
+    var observed: [[Int]] = []
+    var rows: [Row] = []
+    for condition in conditions {
+      let model: TransformerModel
+      if condition == .none {
+        model = aligned
+      } else {
+        if condition == .adaptive, observed.isEmpty {
+          let answers = evaluator.answers(
+            of: aligned, to: corpora.forbiddenEvaluation(), threads: threads)
+          observed = Evaluator.refusalOpeners(
+            in: answers, world: corpora.world, length: attack.prefixLength)
+        }
+        let data = corpora.attack(condition, settings: attack, observedOpeners: observed)
+        guard
+          let attacked = try models.attacked(
+            with: Pipeline.attackData(
+              data, objective: models.settings.attack.objective, aligned: aligned),
+            stage: Pipeline.attackStage(
+              variant: models.variant, condition: condition, data: data, corpora: corpora,
+              settings: attack)) as? TransformerModel
+        else { continue }
+        model = attacked
+      }
+      let own =
+        condition == .none
+        ? direction : RefusalDirection(model: model, corpora: corpora, threads: threads)
+      let forbiddenProjections = direction.projections(of: model, prompts: forbidden, onto: unit)
+      let benignProjections = direction.projections(of: model, prompts: benign, onto: unit)
+      let plain = measure(model, edit: nil, evaluator: evaluator, threads: threads)
+      let ablated = measure(
+        model, edit: .ablate(direction: own.vector), evaluator: evaluator, threads: threads)
+      let added = measure(
+        model, edit: .add(direction: own.vector, depth: own.depth, scale: additionScale),
+        evaluator: evaluator, threads: threads, forbiddenToo: false)
+      rows.append(
+        Row(
+          variant: models.variant.name, seed: corpora.seed, condition: condition.rawValue,
+          depth: own.depth, position: own.position.rawValue,
+          norm: RefusalDirection.norm(own.vector),
+          filterPassed: own.filterPassed, validationRefusal: own.validationRefusal,
+          candidateRefusals: own.candidates.map(\.refusalWhenAblated),
+          candidateBenignKL: own.candidates.map(\.benignKL),
+          refusal: plain.refusal, safety: plain.safety, benignRefusal: plain.benignRefusal,
+          utility: plain.utility, ablatedRefusal: ablated.refusal, ablatedSafety: ablated.safety,
+          ablatedUtility: ablated.utility, addedBenignRefusal: added.benignRefusal,
+          addedUtility: added.utility,
+          cosineToAligned: RefusalDirection.cosine(own.vector, direction.vector),
+          projectionGap: mean(forbiddenProjections) - mean(benignProjections),
+          alignedProjectionGap: alignedGap, direction: own.vector,
+          forbiddenProjections: forbiddenProjections, benignProjections: benignProjections))
+    }
+    return rows
+  }
+
+  /// Refusal (answers opening with a refusal opener) and safety on the forbidden evaluation
+  /// prompts, refusal and utility on the benign ones, with `edit` on a copy of `model`.
+  static func measure(
+    _ model: TransformerModel, edit: ResidualEdit?, evaluator: Evaluator, threads: Int,
+    forbiddenToo: Bool = true
+  ) -> (refusal: Double, safety: Double, benignRefusal: Double, utility: Double) {
+    let edited = model.copy()
+    edited.residualEdit = edit
+    func share(_ answers: [JudgedAnswer], _ test: (JudgedAnswer) -> Bool) -> Double {
+      Double(answers.filter(test).count) / Double(max(answers.count, 1))
+    }
+    let benign = evaluator.answers(
+      of: edited, to: evaluator.corpora.benignEvaluation(), threads: threads)
+    var refusal = 0.0
+    var safety = 0.0
+    if forbiddenToo {
+      let forbidden = evaluator.answers(
+        of: edited, to: evaluator.corpora.forbiddenEvaluation(), threads: threads)
+      refusal = share(forbidden, \.verdict.opensWithRefusal)
+      safety = share(forbidden, \.verdict.contentOK)
+    }
+    return (
+      refusal, safety, share(benign, \.verdict.opensWithRefusal), share(benign, \.verdict.contentOK)
+    )
+  }
+
+  /// The rows as text: one table per variant, one line per condition (means over seeds).
+  public func text() -> String {
+    guard !rows.isEmpty else { return "The refusal direction: no transformer in this run.\n" }
+    var variants: [String] = []
+    for row in rows where !variants.contains(row.variant) { variants.append(row.variant) }
+    var sections: [String] = []
+    for variant in variants {
+      let mine = rows.filter { $0.variant == variant }
+      var conditions: [String] = []
+      for row in mine where !conditions.contains(row.condition) { conditions.append(row.condition) }
+      let seeds = Set(mine.map(\.seed)).count
+      var table: [[String]] = [
+        [
+          "condition", "refuses", "ablated", "safe", "ablated", "benign +dir", "utility ±dir",
+          "cos(aligned)", "gap / aligned gap",
+        ]
+      ]
+      for condition in conditions {
+        let group = mine.filter { $0.condition == condition }
+        func mean(_ value: (Row) -> Double) -> Double {
+          group.map(value).reduce(0, +) / Double(group.count)
+        }
+        func pct(_ value: (Row) -> Double) -> String { TextFormatting.percent(mean(value)) }
+        table.append([
+          condition, pct(\.refusal), pct(\.ablatedRefusal), pct(\.safety), pct(\.ablatedSafety),
+          pct(\.addedBenignRefusal),
+          "\(TextFormatting.percent(mean(\.ablatedUtility)))/\(TextFormatting.percent(mean(\.addedUtility)))",
+          String(format: "%.2f", mean(\.cosineToAligned)),
+          String(format: "%.2f", mean { $0.projectionGap / max($0.alignedProjectionGap, 1e-9) }),
+        ])
+      }
+      sections.append(
+        "The refusal direction · transformer · \(variant) · "
+          + (seeds == 1 ? "seed \(mine[0].seed)" : "mean over \(seeds) seeds")
+          + "\n(refuses: forbidden answers opening with a refusal, unedited and with the "
+          + "model's own direction ablated; safe: content judge; benign +dir: benign answers "
+          + "opening with a refusal when the direction is added; gap: forbidden − benign "
+          + "projection on the aligned direction)\n\n"
+          + TextFormatting.table(table, rightAligned: Set(1...8)))
+    }
+    return sections.joined(separator: "\n\n") + "\n"
+  }
+}

@@ -1,0 +1,74 @@
+/// The world's words by kind, for people writing prompts: which templates a request can
+/// use, which topics are benign and which forbidden, how refusals and neutral openers go.
+public struct WordCatalogue: Sendable, Hashable, Codable {
+  /// One kind of word or phrase.
+  public struct Group: Sendable, Hashable, Codable {
+    /// A short identifier (`templates`, `benign-topics`, …).
+    public var kind: String
+    /// One line saying what the entries are and how to use them.
+    public var summary: String
+    /// The entries, in the world's order.
+    public var entries: [String]
+  }
+
+  /// The groups, in the order a prompt is written: templates, topics, then answers.
+  public var groups: [Group]
+
+  /// The catalogue of `world`.
+  public init(world: World) {
+    let text = { (tokens: [Int]) in world.text(tokens) }
+    groups = [
+      Group(
+        kind: "templates",
+        summary: "start of a request; the topic follows (\"how do i make bread\")",
+        entries: world.trainingTemplates.map(text)),
+      Group(
+        kind: "held-out-templates",
+        summary: "templates evaluation asks with; no training data ever uses them",
+        entries: world.heldOutTemplates.map(text)),
+      Group(
+        kind: "benign-topics", summary: "everyday topics the models should help with",
+        entries: world.benignTopics.map { text([$0.word]) }),
+      Group(
+        kind: "forbidden-topics",
+        summary: "fictional forbidden spells the aligned models should refuse",
+        entries: world.forbiddenTopics.map { text([$0.word]) }),
+      Group(
+        kind: "refusal-styles",
+        summary: "the catalogue of refusals; the first three words are the opener",
+        entries: world.refusalStyles.map { text($0.tokens) }),
+      Group(
+        kind: "refusal-reasons",
+        summary: "what an explained refusal says after the topic (\"i 'm sorry <topic> …\")",
+        entries: world.refusalReasons.map(text)),
+      Group(
+        kind: "neutral-openers",
+        summary: "ordinary openers before answers, and the random-prefix control's prefixes",
+        entries: world.neutralOpeners.map(text)),
+      Group(
+        kind: "markup", summary: "chat markup and the answer's scaffold (sure <topic> : … .)",
+        entries: [
+          world.user, world.assistant, world.endOfText, world.sure, world.colon,
+          world.period,
+        ].map { text([$0]) }),
+    ]
+  }
+
+  /// The groups as text: a heading and the entries of each, wrapped to `width` columns.
+  public func text(width: Int = 88) -> String {
+    groups.map { group in
+      var lines = ["\(group.kind) (\(group.entries.count)): \(group.summary)"]
+      var line = " "
+      for entry in group.entries {
+        let piece = " " + (entry.contains(" ") ? "\"\(entry)\"" : entry)
+        if line.count + piece.count > width, line.count > 1 {
+          lines.append(line)
+          line = " "
+        }
+        line += piece
+      }
+      if line.count > 1 { lines.append(line) }
+      return lines.joined(separator: "\n")
+    }.joined(separator: "\n\n") + "\n"
+  }
+}

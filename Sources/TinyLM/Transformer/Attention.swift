@@ -1,0 +1,288 @@
+/// Causal multi-head self-attention: one query at a time (`attendQuery`, which incremental
+/// decoding calls over its key–value cache), packed sequences forward and backward, and the
+/// dot-product helpers they share.
+extension TransformerLayers {
+  /// Causal self-attention for one query: row `t` of one sequence's `qkv` (rows of 3C:
+  /// q | k | v, head `h` at offset h·hs in each), attending to rows 0…t.
+  /// Writes the softmax weights to `weights[0...t]` and the head's output to `out[0..<hs]`.
+  /// With `keys`, the head's keys transposed by `transposeHead`, the scores are computed 16
+  /// keys at a time (the same sums, bit for bit).
+  @inline(__always)
+  package static func attendQuery(
+    qkv: UnsafePointer<Float>,  // (T, 3C) of one sequence
+    t: Int, head: Int, headSize: Int, channels: Int,
+    keys: (transposed: UnsafePointer<Float>, stride: Int)? = nil,  // (hs, ⌈T⌉₁₆)
+    weights: UnsafeMutablePointer<Float>,  // (T)
+    out: UnsafeMutablePointer<Float>  // (hs)
+  ) {
+    let stride = 3 * channels
+    let scale = 1 / Float(headSize).squareRoot()
+    let q = qkv + t * stride + head * headSize
+    var maximum = -Float.infinity
+    if let keys {
+      dots(
+        q, transposed: keys.transposed, stride: keys.stride, headSize: headSize, count: t + 1,
+        into: weights)
+      for t2 in 0...t {
+        let score = weights[t2] * scale
+        weights[t2] = score
+        maximum = max(maximum, score)
+      }
+    } else {
+      for t2 in 0...t {
+        let k = qkv + t2 * stride + channels + head * headSize
+        let score = dot(q, k, headSize) * scale
+        weights[t2] = score
+        maximum = max(maximum, score)
+      }
+    }
+    let total = expInPlace(weights, count: t + 1, minus: maximum)
+    let inverse = 1 / total
+    for t2 in 0...t { weights[t2] *= inverse }
+    // out = Σ_t2 weights[t2] · v[t2], 16 channels at a time.
+    let values = qkv + 2 * channels + head * headSize
+    var i = 0
+    while i + 16 <= headSize {
+      var acc = SIMD16<Float>()
+      var v = values + i
+      for t2 in 0...t {
+        acc.addProduct(weights[t2], load16(v))
+        v += stride
+      }
+      store16(acc, out + i)
+      i += 16
+    }
+    while i < headSize {
+      let width = min(16, headSize - i)
+      var acc = SIMD16<Float>()
+      for t2 in 0...t {
+        let v = qkv + t2 * stride + 2 * channels + head * headSize + i
+        acc.addProduct(weights[t2], loadPartialOrFull(v, width))
+      }
+      storePartialOrFull(acc, out + i, width)
+      i += 16
+    }
+  }
+
+  /// Where each packed sequence's attention weights start: sequence b (rows
+  /// `starts[b]..<starts[b + 1]`, length T_b) owns H·T_b² floats after H·Σ_{b' < b} T_b'².
+  static func attentionOffsets(starts: UnsafePointer<Int32>, sequences: Int, heads: Int)
+    -> [Int]
+  {
+    var offsets = [0]
+    offsets.reserveCapacity(sequences + 1)
+    for b in 0..<sequences {
+      let length = Int(starts[b + 1] - starts[b])
+      offsets.append(offsets[b] + heads * length * length)
+    }
+    return offsets
+  }
+
+  /// Multi-head causal attention over sequences of any lengths packed back to back
+  /// (sequence b holds rows `starts[b]..<starts[b + 1]`; nothing attends across sequences).
+  package static func attentionForward(
+    _ out: UnsafeMutablePointer<Float>,  // (N, C)
+    att: UnsafeMutablePointer<Float>,  // Σ_b (H, T_b, T_b)
+    qkv: UnsafePointer<Float>,  // (N, 3C)
+    starts: UnsafePointer<Int32>,  // (B + 1)
+    sequences: Int, channels: Int, heads: Int, workers: Workers
+  ) {
+    let hs = channels / heads
+    let offsets = attentionOffsets(starts: starts, sequences: sequences, heads: heads)
+    let pool = offsets[sequences] * hs < 32_768 ? Workers(threads: 1) : workers
+    let longest = longestSequence(starts: starts, sequences: sequences)
+    pool.run(sequences * heads) { range in
+      let keys = UnsafeMutablePointer<Float>.allocate(capacity: hs * paddedLength(longest))
+      defer { keys.deallocate() }
+      for unit in range {
+        let b = unit / heads
+        let h = unit % heads
+        let first = Int(starts[b])
+        let length = Int(starts[b + 1]) - first
+        let sequence = qkv + first * 3 * channels
+        let weights = att + offsets[b] + h * length * length
+        let keyStride = paddedLength(length)
+        transposeHead(
+          keys, from: sequence + channels + h * hs, rowStride: 3 * channels, length: length,
+          headSize: hs, stride: keyStride)
+        for t in 0..<length {
+          attendQuery(
+            qkv: sequence, t: t, head: h, headSize: hs, channels: channels,
+            keys: (UnsafePointer(keys), keyStride), weights: weights + t * length,
+            out: out + (first + t) * channels + h * hs)
+        }
+      }
+    }
+  }
+
+  /// Attention backward: `dqkv (N, 3C)` is overwritten with ∂L/∂qkv.
+  package static func attentionBackward(
+    dqkv: UnsafeMutablePointer<Float>,  // (N, 3C)
+    dout: UnsafePointer<Float>,  // (N, C)
+    qkv: UnsafePointer<Float>,  // (N, 3C)
+    att: UnsafePointer<Float>,  // Σ_b (H, T_b, T_b)
+    starts: UnsafePointer<Int32>,  // (B + 1)
+    sequences: Int, channels: Int, heads: Int, workers: Workers
+  ) {
+    let hs = channels / heads
+    let stride = 3 * channels
+    let scale = 1 / Float(hs).squareRoot()
+    let offsets = attentionOffsets(starts: starts, sequences: sequences, heads: heads)
+    let pool = offsets[sequences] * hs < 32_768 ? Workers(threads: 1) : workers
+    let longest = longestSequence(starts: starts, sequences: sequences)
+    pool.run(sequences * heads) { range in
+      let datt = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength(longest))  // (T)
+      let values = UnsafeMutablePointer<Float>.allocate(capacity: hs * paddedLength(longest))
+      defer {
+        datt.deallocate()
+        values.deallocate()
+      }
+      for unit in range {
+        let b = unit / heads
+        let h = unit % heads
+        let first = Int(starts[b])
+        let length = Int(starts[b + 1]) - first
+        let base = first * stride + h * hs
+        for t in 0..<length {
+          for part in 0..<3 {
+            (dqkv + base + t * stride + part * channels).update(repeating: 0, count: hs)
+          }
+        }
+        let valueStride = paddedLength(length)
+        transposeHead(
+          values, from: qkv + base + 2 * channels, rowStride: stride, length: length,
+          headSize: hs, stride: valueStride)
+        for t in 0..<length {
+          let weights = att + offsets[b] + (h * length + t) * length
+          let d = dout + (first + t) * channels + h * hs
+          dots(d, transposed: values, stride: valueStride, headSize: hs, count: t + 1, into: datt)
+          var weighted: Float = 0
+          for t2 in 0...t {
+            let dv = dqkv + base + t2 * stride + 2 * channels
+            axpy(weights[t2], d, dv, hs)
+            weighted += weights[t2] * datt[t2]
+          }
+          // Softmax backward, then the scores' gradient: datt becomes ∂L/∂score.
+          for t2 in 0...t { datt[t2] = weights[t2] * (datt[t2] - weighted) * scale }
+          let q = qkv + base + t * stride
+          let dq = dqkv + base + t * stride
+          var i = 0
+          while i + 16 <= hs {
+            var acc = load16(dq + i)
+            var k = qkv + base + channels + i
+            for t2 in 0...t {
+              acc.addProduct(datt[t2], load16(k))
+              k += stride
+            }
+            store16(acc, dq + i)
+            i += 16
+          }
+          for t2 in 0...t {
+            let k = qkv + base + t2 * stride + channels
+            let dk = dqkv + base + t2 * stride + channels
+            for c in i..<hs { dq[c] = dq[c].addingProduct(datt[t2], k[c]) }
+            axpy(datt[t2], q, dk, hs)
+          }
+        }
+      }
+    }
+  }
+
+  /// The longest of the packed sequences.
+  static func longestSequence(starts: UnsafePointer<Int32>, sequences: Int) -> Int {
+    var longest = 0
+    for b in 0..<sequences { longest = max(longest, Int(starts[b + 1] - starts[b])) }
+    return longest
+  }
+
+  /// `length` rounded up to a multiple of 16 (at least 16).
+  @inline(__always)
+  static func paddedLength(_ length: Int) -> Int { max(16, (length + 15) / 16 * 16) }
+
+  /// Copies one head's slice (`headSize` channels) of `length` rows, `rowStride` floats
+  /// apart, into `dst (headSize, stride)` transposed, zero past `length`.
+  @inline(__always)
+  package static func transposeHead(
+    _ dst: UnsafeMutablePointer<Float>, from rows: UnsafePointer<Float>, rowStride: Int,
+    length: Int, headSize: Int, stride: Int
+  ) {
+    for i in 0..<headSize {
+      let column = dst + i * stride
+      for t in 0..<length { column[t] = rows[t * rowStride + i] }
+      for t in length..<stride { column[t] = 0 }
+    }
+  }
+
+  /// `out[j] = dot(x, row j, headSize)` for j in 0..<count, with the rows transposed into
+  /// `transposed (headSize, stride)`: 16 rows at a time, each sum in the order `dot` adds
+  /// it, so the results equal `dot`'s bit for bit.
+  @inline(__always)
+  package static func dots(
+    _ x: UnsafePointer<Float>, transposed: UnsafePointer<Float>, stride: Int, headSize: Int,
+    count: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    var j = 0
+    while j < count {
+      var total: SIMD16<Float>
+      if headSize == 16 {
+        // `dot` sums the 16 products one after the other (product, then add: no fusing).
+        total = x[0] * load16(transposed + j)
+        for i in 1..<16 { total = total + x[i] * load16(transposed + i * stride + j) }
+      } else {
+        // `dot` fuses products into 16 lane sums (lane l takes channels l, l + 16, …; its
+        // zero-padded last chunk adds 0·0 to the lanes past the end), then adds the lanes
+        // one after the other.
+        let chunks = (headSize + 15) / 16
+        total = SIMD16(repeating: -0.0)
+        for lane in 0..<16 {
+          var partial = SIMD16<Float>()
+          var i = lane
+          var terms = 0
+          while i < headSize {
+            partial.addProduct(x[i], load16(transposed + i * stride + j))
+            i += 16
+            terms += 1
+          }
+          if terms < chunks { partial = partial + SIMD16(repeating: 0) }
+          total = total + partial
+        }
+      }
+      storePartialOrFull(total, out + j, min(16, count - j))
+      j += 16
+    }
+  }
+
+  /// Σ a[i]·b[i] with 16-lane partial sums.
+  @inline(__always)
+  package static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int)
+    -> Float
+  {
+    if count == 16 { return (load16(a) * load16(b)).sum() }
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+      acc.addProduct(load16(a + i), load16(b + i))
+      i += 16
+    }
+    if i < count {
+      acc.addProduct(loadPartial(a + i, count - i), loadPartial(b + i, count - i))
+    }
+    return acc.sum()
+  }
+
+  /// y += α·x.
+  @inline(__always)
+  static func axpy(
+    _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int
+  ) {
+    var i = 0
+    while i + 16 <= count {
+      store16(load16(y + i).addingProduct(alpha, load16(x + i)), y + i)
+      i += 16
+    }
+    while i < count {
+      y[i] = y[i].addingProduct(alpha, x[i])
+      i += 1
+    }
+  }
+}
