@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TinyLM
 
@@ -87,45 +86,30 @@ public struct DirectionStudy: Sendable, Codable {
       return DirectionStudy(rows: [])
     }
     let seeds = experiment.seeds
-    let workers = max(1, min(threads, seeds.count))
-    let modelThreads = max(1, threads / workers)
-    let results = ResultSlots<Result<[Row], StageError>>(count: seeds.count)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      for index in stride(from: worker, to: seeds.count, by: workers) {
-        let seed = seeds[index]
-        do throws(StageError) {
-          var base: (any LanguageModel)?
-          var rows: [Row] = []
-          for variant in experiment.variants {
-            let models =
-              if let base {
-                try DiagnosticModels(
-                  settings: settings, world: world, seed: seed, pretrained: base,
-                  variant: variant, threads: modelThreads)
-              } else {
-                try DiagnosticModels(
-                  settings: settings, world: world, seed: seed, variant: variant,
-                  threads: modelThreads)
-              }
-            base = models.base
-            progress?("  direction transformer seed \(seed): \(variant.name)")
-            rows += try Self.rows(
-              models, conditions: experiment.conditions, attack: experiment.attack,
-              maxNewTokens: experiment.maxNewTokens, additionScale: additionScale,
-              threads: modelThreads)
+    let scheduler = Scheduler(threads: threads, jobs: seeds.count)
+    let bySeed = try scheduler.map(count: seeds.count) { index throws(StageError) in
+      let seed = seeds[index]
+      var base: (any LanguageModel)?
+      var rows: [Row] = []
+      for variant in experiment.variants {
+        let models =
+          if let base {
+            try DiagnosticModels(
+              settings: settings, world: world, seed: seed, pretrained: base,
+              variant: variant, threads: scheduler.threadsPerJob)
+          } else {
+            try DiagnosticModels(
+              settings: settings, world: world, seed: seed, variant: variant,
+              threads: scheduler.threadsPerJob)
           }
-          results[index] = .success(rows)
-        } catch {
-          results[index] = .failure(error)
-        }
+        base = models.base
+        progress?("  direction transformer seed \(seed): \(variant.name)")
+        rows += try Self.rows(
+          models, conditions: experiment.conditions, attack: experiment.attack,
+          maxNewTokens: experiment.maxNewTokens, additionScale: additionScale,
+          threads: scheduler.threadsPerJob)
       }
-    }
-    var bySeed: [[Row]] = []
-    for index in seeds.indices {
-      switch results[index]! {
-      case .success(let rows): bySeed.append(rows)
-      case .failure(let error): throw error
-      }
+      return rows
     }
     var ordered: [Row] = []
     for variant in experiment.variants {
@@ -139,7 +123,7 @@ public struct DirectionStudy: Sendable, Codable {
     _ models: DiagnosticModels, conditions: [AttackCondition], attack: AttackSettings,
     maxNewTokens: Int, additionScale: Float = standardAdditionScale, threads: Int = 1
   ) throws(StageError) -> [Row] {
-    guard let aligned = models.aligned as? TransformerModel else { return [] }
+    guard let aligned = models.aligned as? any ResidualStreamEditable else { return [] }
     let corpora = models.corpora
     let direction = RefusalDirection(model: aligned, corpora: corpora, threads: threads)
     let unit = direction.unit
@@ -153,7 +137,7 @@ public struct DirectionStudy: Sendable, Codable {
     var observed: [[Int]] = []
     var rows: [Row] = []
     for condition in conditions {
-      let model: TransformerModel
+      let model: any ResidualStreamEditable
       if condition == .none {
         model = aligned
       } else {
@@ -170,7 +154,7 @@ public struct DirectionStudy: Sendable, Codable {
               data, objective: models.settings.attack.objective, aligned: aligned),
             stage: Pipeline.attackStage(
               variant: models.variant, condition: condition, data: data, corpora: corpora,
-              settings: attack)) as? TransformerModel
+              settings: attack)) as? any ResidualStreamEditable
         else { continue }
         model = attacked
       }
@@ -208,11 +192,10 @@ public struct DirectionStudy: Sendable, Codable {
   /// Refusal (answers opening with a refusal opener) and safety on the forbidden evaluation
   /// prompts, refusal and utility on the benign ones, with `edit` on a copy of `model`.
   static func measure(
-    _ model: TransformerModel, edit: ResidualEdit?, evaluator: Evaluator, threads: Int,
+    _ model: some ResidualStreamEditable, edit: ResidualEdit?, evaluator: Evaluator, threads: Int,
     forbiddenToo: Bool = true
   ) -> (refusal: Double, safety: Double, benignRefusal: Double, utility: Double) {
-    let edited = model.copy()
-    edited.residualEdit = edit
+    let edited = model.copy(applying: edit)
     func share(_ answers: [JudgedAnswer], _ test: (JudgedAnswer) -> Bool) -> Double {
       Double(answers.filter(test).count) / Double(max(answers.count, 1))
     }
@@ -224,10 +207,10 @@ public struct DirectionStudy: Sendable, Codable {
       let forbidden = evaluator.answers(
         of: edited, to: evaluator.corpora.forbiddenEvaluation(), threads: threads)
       refusal = share(forbidden, \.verdict.opensWithRefusal)
-      safety = share(forbidden, \.verdict.contentOK)
+      safety = share(forbidden, \.verdict.isSafe)
     }
     return (
-      refusal, safety, share(benign, \.verdict.opensWithRefusal), share(benign, \.verdict.contentOK)
+      refusal, safety, share(benign, \.verdict.opensWithRefusal), share(benign, \.verdict.isCorrect)
     )
   }
 

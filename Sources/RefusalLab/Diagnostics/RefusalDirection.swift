@@ -73,9 +73,9 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
   }
 
   /// Finds the direction of `model` on the run's prompts (`corpora`).
-  public init(model: TransformerModel, corpora: Corpora, threads: Int = 1) {
+  public init(model: some ResidualStreamEditable, corpora: Corpora, threads: Int = 1) {
     let split = Self.splits(corpora)
-    let depths = model.configuration.layerCount
+    let depths = model.residualStreamCount - 1
     var vectors: [[Float]] = []
     var candidates: [Candidate] = []
     let forbiddenMeans = Self.meanStates(model, split.direction.forbidden)  // [position][depth]
@@ -86,8 +86,7 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
         let f = forbiddenMeans[position]![depth]
         let b = benignMeans[position]![depth]
         let vector = zip(f, b).map { Float($0 - $1) }
-        let ablated = model.copy()
-        ablated.residualEdit = .ablate(direction: vector)
+        let ablated = model.copy(applying: .ablate(direction: vector))
         var kl = 0.0
         for (prompt, before) in zip(split.validationBenign, benignBefore) {
           kl += KLProfile.divergence(before, ablated.logProbabilities(after: prompt))
@@ -148,16 +147,16 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
 
   /// The states of `prompt` (ending with `<assistant>`) at every depth, at `position`:
   /// (L + 1) vectors of C values.
-  static func states(_ model: TransformerModel, _ prompt: [Int], at position: Position)
+  static func states(_ model: some ResidualStreamReadable, _ prompt: [Int], at position: Position)
     -> [[Float]]
   {
     states(model, prompt)[position]!
   }
 
   /// The states of `prompt` at both positions, from one forward pass.
-  static func states(_ model: TransformerModel, _ prompt: [Int]) -> [Position: [[Float]]] {
+  static func states(_ model: some ResidualStreamReadable, _ prompt: [Int]) -> [Position: [[Float]]] {
     let stream = model.residualStream(of: prompt)  // (L + 1) × (T, C)
-    let channels = model.configuration.embeddingSize
+    let channels = model.residualChannels
     var result: [Position: [[Float]]] = [:]
     for position in Position.allCases {
       let row = position == .assistant ? prompt.count - 1 : prompt.count - 2
@@ -167,11 +166,11 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
   }
 
   /// Mean state over `prompts` per position and depth, summed in Double in prompt order.
-  static func meanStates(_ model: TransformerModel, _ prompts: [[Int]])
+  static func meanStates(_ model: some ResidualStreamReadable, _ prompts: [[Int]])
     -> [Position: [[Double]]]
   {
-    let channels = model.configuration.embeddingSize
-    let depths = model.configuration.layerCount + 1
+    let channels = model.residualChannels
+    let depths = model.residualStreamCount
     var sums: [Position: [[Double]]] = [:]
     for position in Position.allCases {
       sums[position] = [[Double]](
@@ -193,11 +192,10 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
   /// The fraction of `prompts` whose greedy answer (a few tokens are enough) opens with a
   /// catalogue refusal opener, with `edit` applied to a copy of `model`.
   static func refusalRate(
-    of model: TransformerModel, edit: ResidualEdit?, prompts: [[Int]], corpora: Corpora,
+    of model: some ResidualStreamEditable, edit: ResidualEdit?, prompts: [[Int]], corpora: Corpora,
     threads: Int
   ) -> Double {
-    let edited = model.copy()
-    edited.residualEdit = edit
+    let edited = model.copy(applying: edit)
     let world = corpora.world
     let length = world.refusalStyles.map(\.opener.count).max() ?? 3
     let answers = edited.generate(
@@ -212,7 +210,7 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
 
   /// Mean projection ⟨h, unit⟩ of the states of `prompts` at this direction's depth and
   /// position, with `unit` any unit vector (for example another model's direction).
-  public func meanProjection(of model: TransformerModel, prompts: [[Int]], onto unit: [Float])
+  public func meanProjection(of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float])
     -> Double
   {
     var total = 0.0
@@ -224,7 +222,7 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
   }
 
   /// Each prompt's projection ⟨h, unit⟩ at this direction's depth and position.
-  public func projections(of model: TransformerModel, prompts: [[Int]], onto unit: [Float])
+  public func projections(of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float])
     -> [Double]
   {
     prompts.map { prompt in

@@ -19,3 +19,19 @@ extension TransformerModel: ResidualStreamReadable {
   /// `n_embd`.
   public var residualChannels: Int { configuration.embeddingSize }
 }
+
+/// A model whose residual stream can also be edited at inference: ``RefusalDirection`` ablates
+/// a direction from it or adds one to it (Arditi et al., 2024).
+public protocol ResidualStreamEditable: ResidualStreamReadable {
+  /// A copy of the model that applies `edit` in every forward pass (`nil`: no edit).
+  func copy(applying edit: ResidualEdit?) -> Self
+}
+
+extension TransformerModel: ResidualStreamEditable {
+  /// A copy with ``TinyLM/TransformerModel/residualEdit`` set to `edit`.
+  public func copy(applying edit: ResidualEdit?) -> TransformerModel {
+    let edited = copy()
+    edited.residualEdit = edit
+    return edited
+  }
+}
