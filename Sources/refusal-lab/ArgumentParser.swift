@@ -98,7 +98,6 @@ struct ParsedArguments {
         positionals.append(argument)
       }
     }
-    _ = spec
   }
 
   func has(_ flag: String) -> Bool { flags.contains(flag) }
