@@ -154,7 +154,8 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
   }
 
   /// The states of `prompt` at both positions, from one forward pass.
-  static func states(_ model: some ResidualStreamReadable, _ prompt: [Int]) -> [Position: [[Float]]] {
+  static func states(_ model: some ResidualStreamReadable, _ prompt: [Int]) -> [Position: [[Float]]]
+  {
     let stream = model.residualStream(of: prompt)  // (L + 1) × (T, C)
     let channels = model.residualChannels
     var result: [Position: [[Float]]] = [:]
@@ -210,7 +211,9 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
 
   /// Mean projection ⟨h, unit⟩ of the states of `prompts` at this direction's depth and
   /// position, with `unit` any unit vector (for example another model's direction).
-  public func meanProjection(of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float])
+  public func meanProjection(
+    of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float]
+  )
     -> Double
   {
     var total = 0.0
@@ -222,7 +225,9 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
   }
 
   /// Each prompt's projection ⟨h, unit⟩ at this direction's depth and position.
-  public func projections(of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float])
+  public func projections(
+    of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float]
+  )
     -> [Double]
   {
     prompts.map { prompt in
