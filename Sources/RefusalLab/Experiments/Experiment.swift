@@ -70,63 +70,27 @@ public struct Experiment: Sendable, Hashable {
     for (index, family) in families.enumerated() {
       try family.validate(path: "families[\(index)]")
     }
-    try Self.checkDistinct(families: families, at: "families")
+    try ConfigurationError.checkDistinct(families.map(\.family), at: "families") {
+      "\($0.rawValue) is listed twice (runs are identified by family)"
+    }
     try ConfigurationError.checkNotEmpty(variants.count, at: "variants")
     for (index, variant) in variants.enumerated() {
       try variant.validate(
         styleCount: WorldLexicon.refusalStyles.count, path: "variants[\(index)]")
     }
-    try Self.checkDistinct(variants: variants, at: "variants")
-    try ConfigurationError.checkNotEmpty(conditions.count, at: "attack.conditions")
-    try Self.checkDistinct(conditions: conditions, at: "attack.conditions")
-    try attack.validate(styleCount: WorldLexicon.refusalStyles.count)
-    try Self.validate(maxNewTokens: maxNewTokens, at: "decoding.maxNewTokens")
-    try Self.validate(temperature: temperature, at: "decoding.temperature")
-    try ConfigurationError.checkNotEmpty(seeds.count, at: "seeds")
-    try Self.checkDistinct(seeds: seeds, at: "seeds")
-  }
-
-  /// Each family at most once: runs are identified by their family.
-  static func checkDistinct(families: [FamilySettings], at path: String)
-    throws(ConfigurationError)
-  {
-    try ConfigurationError.checkDistinct(families.map(\.family), at: path) {
-      "\($0.rawValue) is listed twice (runs are identified by family)"
-    }
-  }
-
-  /// Variant names are unique: runs are identified by them.
-  static func checkDistinct(variants: [AlignmentVariant], at path: String)
-    throws(ConfigurationError)
-  {
-    try ConfigurationError.checkDistinct(variants.map(\.name), at: path) {
+    try ConfigurationError.checkDistinct(variants.map(\.name), at: "variants") {
       "duplicate variant name \"\($0)\""
     }
-  }
-
-  /// Each condition at most once.
-  static func checkDistinct(conditions: [AttackCondition], at path: String)
-    throws(ConfigurationError)
-  {
-    try ConfigurationError.checkDistinct(conditions, at: path) {
+    try ConfigurationError.checkNotEmpty(conditions.count, at: "attack.conditions")
+    try ConfigurationError.checkDistinct(conditions, at: "attack.conditions") {
       "\"\($0.rawValue)\" is listed twice"
     }
-  }
-
-  /// Each seed at most once.
-  static func checkDistinct(seeds: [UInt64], at path: String) throws(ConfigurationError) {
-    try ConfigurationError.checkDistinct(seeds, at: path) { "seed \($0) is listed twice" }
-  }
-
-  /// The longest answer: 1…256 tokens.
-  static func validate(maxNewTokens: Int, at path: String) throws(ConfigurationError) {
-    try ConfigurationError.check(maxNewTokens, in: 1...256, at: path)
-  }
-
-  /// 0 for greedy decoding, or a sampling temperature in (0, 100].
-  static func validate(temperature: Double, at path: String) throws(ConfigurationError) {
-    try ConfigurationError.check(temperature, temperatureRule, at: path) {
+    try attack.validate(styleCount: WorldLexicon.refusalStyles.count)
+    try ConfigurationError.check(maxNewTokens, in: 1...256, at: "decoding.maxNewTokens")
+    try ConfigurationError.check(temperature, Self.temperatureRule, at: "decoding.temperature") {
       $0 == 0 || ($0 > 0 && $0 <= 100)
     }
+    try ConfigurationError.checkNotEmpty(seeds.count, at: "seeds")
+    try ConfigurationError.checkDistinct(seeds, at: "seeds") { "seed \($0) is listed twice" }
   }
 }

@@ -46,24 +46,6 @@ public struct ExperimentFile: Sendable, Hashable {
     self.diagnostics = diagnostics
   }
 
-  /// The keys a file may have at its top level, in documentation order.
-  static let topLevelKeys = [
-    "name", "description", "world", "families", "variants", "attack", "decoding", "seeds",
-    "diagnostics",
-  ]
-
-  /// Decodes and validates a file's bytes. Every problem is reported with its field path,
-  /// or with a line and column when the bytes are not valid JSON.
-  public init(json data: Data) throws(ConfigurationError) {
-    let root: Any
-    do {
-      root = try JSONSerialization.jsonObject(with: data, options: [])
-    } catch {
-      throw JSONSyntax.error(error, in: data)
-    }
-    self = try ExperimentDecoder.decode(JSONField(value: root, path: ""))
-  }
-
   /// Reads and decodes the file at `url`.
   ///
   /// A missing file, a directory or an unreadable file is reported with the file's path.

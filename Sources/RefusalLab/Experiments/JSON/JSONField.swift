@@ -18,6 +18,9 @@ struct JSONField {
   /// The path of an element of this array.
   func path(_ index: Int) -> String { "\(path)[\(index)]" }
 
+  var isObject: Bool { value is [String: Any] }
+  var isNull: Bool { value is NSNull }
+
   /// A short, JSON-like rendering of a value for "got …" in messages.
   static func describe(_ value: Any) -> String {
     if value is NSNull { return "null" }
@@ -80,20 +83,6 @@ struct JSONField {
     guard let array = value as? [Any] else { throw typeError("an array of \(what)") }
     guard !array.isEmpty else { throw ConfigurationError(path, "must not be empty", got: "[]") }
     return array.enumerated().map { JSONField(value: $1, path: path($0)) }
-  }
-
-  /// The value as a non-empty array of integers (`what` names them in a type error).
-  func integers(_ what: String) throws(ConfigurationError) -> [Int] {
-    var values: [Int] = []
-    for element in try array(of: what) { values.append(try element.integer()) }
-    return values
-  }
-
-  /// The value as a non-empty array of numbers.
-  func numbers() throws(ConfigurationError) -> [Double] {
-    var values: [Double] = []
-    for element in try array(of: "numbers") { values.append(try element.number()) }
-    return values
   }
 
   /// An integer (any integral number: `2`, `2.0`, `1e3`). Its range is the setting's own
