@@ -37,14 +37,15 @@ struct Options {
   }
 }
 
-/// Runs `iterations` rounds of 12 independent FMA chains on `SIMD16<Float>`; returns a
-/// value that depends on every chain, so the compiler cannot drop the work. (Written out per
-/// width: a generic function would not be specialised here and would call SIMD witnesses.)
-@inline(never)
-func chains16(iterations: Int, seed: Float) -> Float {
-  let a = SIMD16<Float>(repeating: 0.999_999)
-  let b = SIMD16<Float>(repeating: 1e-7 * seed)
-  var c = (0..<12).map { SIMD16<Float>(repeating: Float($0 + 1)) }
+/// Runs `iterations` rounds of 12 independent FMA chains on `V`; returns a value that
+/// depends on every chain, so the compiler cannot drop the work. Always inlined, so that each
+/// width below gets its own specialised copy (a generic call would go through SIMD
+/// witnesses).
+@inline(__always)
+func chains<V: SIMD>(_: V.Type, iterations: Int, seed: Float) -> Float where V.Scalar == Float {
+  let a = V(repeating: 0.999_999)
+  let b = V(repeating: 1e-7 * seed)
+  var c = (0..<12).map { V(repeating: Float($0 + 1)) }
   var c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5]
   var c6 = c[6], c7 = c[7], c8 = c[8], c9 = c[9], c10 = c[10], c11 = c[11]
   for _ in 0..<iterations {
@@ -62,33 +63,17 @@ func chains16(iterations: Int, seed: Float) -> Float {
     c11.addProduct(a, b)
   }
   c = [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]
-  return c.reduce(SIMD16<Float>(), +).sum()
+  return c.reduce(V(), +).sum()
 }
 
-/// The same on `SIMD8<Float>` (256-bit registers).
+@inline(never)
+func chains16(iterations: Int, seed: Float) -> Float {
+  chains(SIMD16<Float>.self, iterations: iterations, seed: seed)
+}
+
 @inline(never)
 func chains8(iterations: Int, seed: Float) -> Float {
-  let a = SIMD8<Float>(repeating: 0.999_999)
-  let b = SIMD8<Float>(repeating: 1e-7 * seed)
-  var c = (0..<12).map { SIMD8<Float>(repeating: Float($0 + 1)) }
-  var c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5]
-  var c6 = c[6], c7 = c[7], c8 = c[8], c9 = c[9], c10 = c[10], c11 = c[11]
-  for _ in 0..<iterations {
-    c0.addProduct(a, b)
-    c1.addProduct(a, b)
-    c2.addProduct(a, b)
-    c3.addProduct(a, b)
-    c4.addProduct(a, b)
-    c5.addProduct(a, b)
-    c6.addProduct(a, b)
-    c7.addProduct(a, b)
-    c8.addProduct(a, b)
-    c9.addProduct(a, b)
-    c10.addProduct(a, b)
-    c11.addProduct(a, b)
-  }
-  c = [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]
-  return c.reduce(SIMD8<Float>(), +).sum()
+  chains(SIMD8<Float>.self, iterations: iterations, seed: seed)
 }
 
 func run(width: Int, iterations: Int, seed: Float) -> Float {
