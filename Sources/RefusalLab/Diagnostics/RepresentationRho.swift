@@ -140,17 +140,12 @@ public struct RepresentationRhoReport: Sendable, Hashable, Codable {
   /// Measures `model` on a run's held-out prompts; `nil` when it has no residual stream.
   public init?(model: any LanguageModel, corpora: Corpora) {
     guard let readable = model as? any ResidualStreamReadable else { return nil }
-    let world = corpora.world
-    let forbidden = corpora.forbiddenEvaluation().map(\.tokens)
-    let benign = corpora.benignEvaluation().map(\.tokens)
-    func entry(_ opener: [Int]) -> Entry {
+    (refusal, neutral) = corpora.perOpener { text, opener, forbidden, benign in
       Entry(
-        opener: world.text(opener),
+        opener: text,
         layers: RepresentationRho.layers(
           of: readable, after: opener, forbidden: forbidden, benign: benign))
     }
-    refusal = entry(world.refusalStyles[0].opener)
-    neutral = world.neutralOpeners.map(entry)
   }
 
   /// A text table: one row per opener, one column per layer.

@@ -98,17 +98,12 @@ public struct RhoReport: Sendable, Hashable, Codable {
 
   /// Measures `model` on a run's held-out prompts.
   public init(model: any LanguageModel, corpora: Corpora) {
-    let world = corpora.world
-    let forbidden = corpora.forbiddenEvaluation().map(\.tokens)
-    let benign = corpora.benignEvaluation().map(\.tokens)
-    func entry(_ opener: [Int]) -> Entry {
+    (refusal, neutral) = corpora.perOpener { text, opener, forbidden, benign in
       Entry(
-        opener: world.text(opener),
+        opener: text,
         rho: Rho.promptIndependence(
           of: model, after: opener, forbidden: forbidden, benign: benign))
     }
-    refusal = entry(world.refusalStyles[0].opener)
-    neutral = world.neutralOpeners.map(entry)
   }
 
   /// A text table: one row per opener, refusal first, then the neutral mean.
@@ -123,4 +118,19 @@ public struct RhoReport: Sendable, Hashable, Codable {
   }
 
   private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+}
+
+extension Corpora {
+  /// One measurement after the attacker's refusal opener and one after each neutral opener,
+  /// on the held-out prompts: `entry(the opener's text, its tokens, forbidden, benign)`.
+  func perOpener<Entry>(
+    _ entry: (_ text: String, _ opener: [Int], _ forbidden: [[Int]], _ benign: [[Int]]) -> Entry
+  ) -> (refusal: Entry, neutral: [Entry]) {
+    let forbidden = forbiddenEvaluation().map(\.tokens)
+    let benign = benignEvaluation().map(\.tokens)
+    func measure(_ opener: [Int]) -> Entry {
+      entry(world.text(opener), opener, forbidden, benign)
+    }
+    return (measure(world.refusalStyles[0].opener), world.neutralOpeners.map(measure))
+  }
 }
