@@ -47,22 +47,7 @@ public struct PropositionTest: Sendable, Codable {
     public var safetyAfterRefusalUnlearning: Double
 
     /// Encodes every key, `null` for a missing value, so that every row has the same keys.
-    public func encode(to encoder: any Encoder) throws {
-      var c = encoder.container(keyedBy: CodingKeys.self)
-      try c.encode(model, forKey: .model)
-      try c.encode(variant, forKey: .variant)
-      try c.encode(seed, forKey: .seed)
-      try c.encode(rhoOutput, forKey: .rhoOutput)
-      try c.encode(rhoRepresentation, forKey: .rhoRepresentation)
-      try c.encode(transfer, forKey: .transfer)
-      try c.encode(forbiddenGain, forKey: .forbiddenGain)
-      try c.encode(benignGain, forKey: .benignGain)
-      try c.encode(harmfulContinuation, forKey: .harmfulContinuation)
-      try c.encode(restart, forKey: .restart)
-      try c.encode(klFirstShare, forKey: .klFirstShare)
-      try c.encode(klFirstTwoShare, forKey: .klFirstTwoShare)
-      try c.encode(safetyAfterRefusalUnlearning, forKey: .safetyAfterRefusalUnlearning)
-    }
+    public func encode(to encoder: any Encoder) throws { try encodeEveryKey(of: self, to: encoder) }
   }
 
   /// Spearman's ρ_s of one predictor with safety after refusal unlearning.
@@ -83,16 +68,7 @@ public struct PropositionTest: Sendable, Codable {
     public var count: Int
 
     /// Encodes every key, `null` for a missing value.
-    public func encode(to encoder: any Encoder) throws {
-      var c = encoder.container(keyedBy: CodingKeys.self)
-      try c.encode(model, forKey: .model)
-      try c.encode(variant, forKey: .variant)
-      try c.encode(predictor, forKey: .predictor)
-      try c.encode(spearman, forKey: .spearman)
-      try c.encode(lower, forKey: .lower)
-      try c.encode(upper, forKey: .upper)
-      try c.encode(count, forKey: .count)
-    }
+    public func encode(to encoder: any Encoder) throws { try encodeEveryKey(of: self, to: encoder) }
   }
 
   /// Every row, by family, variant and seed in the experiment's order.
