@@ -16,41 +16,37 @@ public struct WordCatalogue: Sendable, Hashable, Codable {
 
   /// The catalogue of `world`.
   public init(world: World) {
-    let text = { (tokens: [Int]) in world.text(tokens) }
+    func group(_ kind: String, _ summary: String, _ entries: [[Int]]) -> Group {
+      Group(kind: kind, summary: summary, entries: entries.map(world.text))
+    }
     groups = [
-      Group(
-        kind: "templates",
-        summary: "start of a request; the topic follows (\"how do i make bread\")",
-        entries: world.trainingTemplates.map(text)),
-      Group(
-        kind: "held-out-templates",
-        summary: "templates evaluation asks with; no training data ever uses them",
-        entries: world.heldOutTemplates.map(text)),
-      Group(
-        kind: "benign-topics", summary: "everyday topics the models should help with",
-        entries: world.benignTopics.map { text([$0.word]) }),
-      Group(
-        kind: "forbidden-topics",
-        summary: "fictional forbidden spells the aligned models should refuse",
-        entries: world.forbiddenTopics.map { text([$0.word]) }),
-      Group(
-        kind: "refusal-styles",
-        summary: "the catalogue of refusals; the first three words are the opener",
-        entries: world.refusalStyles.map { text($0.tokens) }),
-      Group(
-        kind: "refusal-reasons",
-        summary: "what an explained refusal says after the topic (\"i 'm sorry <topic> …\")",
-        entries: world.refusalReasons.map(text)),
-      Group(
-        kind: "neutral-openers",
-        summary: "ordinary openers before answers, and the random-prefix control's prefixes",
-        entries: world.neutralOpeners.map(text)),
-      Group(
-        kind: "markup", summary: "chat markup and the answer's scaffold (sure <topic> : … .)",
-        entries: [
-          world.user, world.assistant, world.endOfText, world.sure, world.colon,
-          world.period,
-        ].map { text([$0]) }),
+      group(
+        "templates", "start of a request; the topic follows (\"how do i make bread\")",
+        world.trainingTemplates),
+      group(
+        "held-out-templates", "templates evaluation asks with; no training data ever uses them",
+        world.heldOutTemplates),
+      group(
+        "benign-topics", "everyday topics the models should help with",
+        world.benignTopics.map { [$0.word] }),
+      group(
+        "forbidden-topics", "fictional forbidden spells the aligned models should refuse",
+        world.forbiddenTopics.map { [$0.word] }),
+      group(
+        "refusal-styles", "the catalogue of refusals; the first three words are the opener",
+        world.refusalStyles.map(\.tokens)),
+      group(
+        "refusal-reasons",
+        "what an explained refusal says after the topic (\"i 'm sorry <topic> …\")",
+        world.refusalReasons),
+      group(
+        "neutral-openers",
+        "ordinary openers before answers, and the random-prefix control's prefixes",
+        world.neutralOpeners),
+      group(
+        "markup", "chat markup and the answer's scaffold (sure <topic> : … .)",
+        [world.user, world.assistant, world.endOfText, world.sure, world.colon, world.period]
+          .map { [$0] }),
     ]
   }
 
