@@ -96,14 +96,10 @@ public enum PairedStatistics {
     _ records: [RunRecord], model: ModelFamily, variant: String, a: AttackCondition,
     b: AttackCondition, metric: Metric
   ) -> PairedDifference? {
-    let runs = records.filter { $0.model == model && $0.variant == variant }
-    guard
-      let d = difference(
-        runs, metric: metric, a: { $0.condition == a }, b: { $0.condition == b })
-    else { return nil }
-    return PairedDifference(
-      model: model, metric: metric, a: a.rawValue, b: b.rawValue, kind: .condition,
-      within: variant, mean: d.mean, halfWidth: d.halfWidth, n: d.n)
+    paired(
+      records.filter { $0.model == model && $0.variant == variant }, model: model,
+      metric: metric, kind: .condition, within: variant, a: a.rawValue, b: b.rawValue,
+      side: \.condition.rawValue)
   }
 
   /// The paired difference a − b between two variants of one model under one condition
@@ -112,13 +108,21 @@ public enum PairedStatistics {
     _ records: [RunRecord], model: ModelFamily, condition: AttackCondition, a: String,
     b: String, metric: Metric
   ) -> PairedDifference? {
-    let runs = records.filter { $0.model == model && $0.condition == condition }
-    guard
-      let d = difference(runs, metric: metric, a: { $0.variant == a }, b: { $0.variant == b })
-    else { return nil }
-    return PairedDifference(
-      model: model, metric: metric, a: a, b: b, kind: .variant, within: condition.rawValue,
-      mean: d.mean, halfWidth: d.halfWidth, n: d.n)
+    paired(
+      records.filter { $0.model == model && $0.condition == condition }, model: model,
+      metric: metric, kind: .variant, within: condition.rawValue, a: a, b: b, side: \.variant)
+  }
+
+  /// The difference between the runs whose `side` is `a` and those whose `side` is `b`.
+  private static func paired(
+    _ runs: [RunRecord], model: ModelFamily, metric: Metric, kind: PairedDifference.Kind,
+    within: String, a: String, b: String, side: (RunRecord) -> String
+  ) -> PairedDifference? {
+    difference(runs, metric: metric, a: { side($0) == a }, b: { side($0) == b }).map {
+      PairedDifference(
+        model: model, metric: metric, a: a, b: b, kind: kind, within: within, mean: $0.mean,
+        halfWidth: $0.halfWidth, n: $0.n)
+    }
   }
 
   /// Paired differences between conditions of the same variant (kind `condition`), for
