@@ -140,11 +140,8 @@ public struct RepresentationRhoReport: Sendable, Hashable, Codable {
   /// Measures `model` on a run's held-out prompts; `nil` when it has no residual stream.
   public init?(model: any LanguageModel, corpora: Corpora) {
     guard let readable = model as? any ResidualStreamReadable else { return nil }
-    (refusal, neutral) = corpora.perOpener { text, opener, forbidden, benign in
-      Entry(
-        opener: text,
-        layers: RepresentationRho.layers(
-          of: readable, after: opener, forbidden: forbidden, benign: benign))
+    (refusal, neutral) = corpora.perOpener(Entry.init(opener:layers:)) {
+      RepresentationRho.layers(of: readable, after: $0, forbidden: $1, benign: $2)
     }
   }
 

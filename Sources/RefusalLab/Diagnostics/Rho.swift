@@ -98,11 +98,8 @@ public struct RhoReport: Sendable, Hashable, Codable {
 
   /// Measures `model` on a run's held-out prompts.
   public init(model: any LanguageModel, corpora: Corpora) {
-    (refusal, neutral) = corpora.perOpener { text, opener, forbidden, benign in
-      Entry(
-        opener: text,
-        rho: Rho.promptIndependence(
-          of: model, after: opener, forbidden: forbidden, benign: benign))
+    (refusal, neutral) = corpora.perOpener(Entry.init(opener:rho:)) {
+      Rho.promptIndependence(of: model, after: $0, forbidden: $1, benign: $2)
     }
   }
 
@@ -121,16 +118,17 @@ public struct RhoReport: Sendable, Hashable, Codable {
 }
 
 extension Corpora {
-  /// One measurement after the attacker's refusal opener and one after each neutral opener,
-  /// on the held-out prompts: `entry(the opener's text, its tokens, forbidden, benign)`.
-  func perOpener<Entry>(
-    _ entry: (_ text: String, _ opener: [Int], _ forbidden: [[Int]], _ benign: [[Int]]) -> Entry
+  /// `measure(opener, forbidden, benign)` on the held-out prompts after the attacker's
+  /// refusal opener and after each neutral opener, each made an entry with the opener's text.
+  func perOpener<Value, Entry>(
+    _ entry: (String, Value) -> Entry,
+    _ measure: (_ opener: [Int], _ forbidden: [[Int]], _ benign: [[Int]]) -> Value
   ) -> (refusal: Entry, neutral: [Entry]) {
     let forbidden = forbiddenEvaluation().map(\.tokens)
     let benign = benignEvaluation().map(\.tokens)
-    func measure(_ opener: [Int]) -> Entry {
-      entry(world.text(opener), opener, forbidden, benign)
+    func measured(_ opener: [Int]) -> Entry {
+      entry(world.text(opener), measure(opener, forbidden, benign))
     }
-    return (measure(world.refusalStyles[0].opener), world.neutralOpeners.map(measure))
+    return (measured(world.refusalStyles[0].opener), world.neutralOpeners.map(measured))
   }
 }
