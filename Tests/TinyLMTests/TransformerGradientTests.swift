@@ -46,30 +46,27 @@ import TinyLM
     let w = Self.randomArray(c, &random)
     let b = Self.randomArray(c, &random)
     let g = Self.randomArray(n * c, &random)
-    func forward(_ x: [Float], _ w: [Float], _ b: [Float]) -> Double {
+    func forward(_ x: [Float], _ w: [Float], _ b: [Float]) -> (
+      loss: Double, mean: [Float], rstd: [Float]
+    ) {
       var out = [Float](repeating: 0, count: n * c)
       var mean = [Float](repeating: 0, count: n)
       var rstd = [Float](repeating: 0, count: n)
       TransformerLayers.layerNormForward(
         &out, mean: &mean, rstd: &rstd, inp: x, weight: w, bias: b, rows: n, channels: c,
         workers: Self.single)
-      return Self.weightedSum(out, g)
+      return (Self.weightedSum(out, g), mean, rstd)
     }
-    var out = [Float](repeating: 0, count: n * c)
-    var mean = [Float](repeating: 0, count: n)
-    var rstd = [Float](repeating: 0, count: n)
-    TransformerLayers.layerNormForward(
-      &out, mean: &mean, rstd: &rstd, inp: x, weight: w, bias: b, rows: n, channels: c,
-      workers: Self.single)
+    let (_, mean, rstd) = forward(x, w, b)
     var dx = [Float](repeating: 0, count: n * c)
     var dw = [Float](repeating: 0, count: c)
     var db = [Float](repeating: 0, count: c)
     TransformerLayers.layerNormBackward(
       dinp: &dx, dweight: &dw, dbias: &db, dout: g, inp: x, weight: w, mean: mean, rstd: rstd,
       rows: n, channels: c, workers: Self.single)
-    #expect(Self.relativeError(dx, at: x) { forward($0, w, b) } < 1e-3)
-    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b) } < 1e-3)
-    #expect(Self.relativeError(db, at: b) { forward(x, w, $0) } < 1e-3)
+    #expect(Self.relativeError(dx, at: x) { forward($0, w, b).loss } < 1e-3)
+    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b).loss } < 1e-3)
+    #expect(Self.relativeError(db, at: b) { forward(x, w, $0).loss } < 1e-3)
   }
 
   @Test(arguments: [(5, 7, 35), (6, 17, 48), (9, 3, 16), (1, 300, 5)])
@@ -94,9 +91,9 @@ import TinyLM
     TransformerLayers.linearBackward(
       dinp: &dx, dweight: &dw, dbias: &db, dout: g, inp: x, weight: w, rows: n, inputs: inputs,
       outputs: outputs, scratch: &scratch, workers: Self.single)
-    #expect(Self.relativeError(dx, at: x) { forward($0, w, b) } < 1e-3)
-    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b) } < 1e-3)
-    #expect(Self.relativeError(db, at: b) { forward(x, w, $0) } < 1e-3)
+    #expect(Self.relativeError(dx, at: x) { forward($0, w, b).loss } < 1e-3)
+    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b).loss } < 1e-3)
+    #expect(Self.relativeError(db, at: b) { forward(x, w, $0).loss } < 1e-3)
   }
 
   /// Packed sequences of the given lengths (zero-length ones included): attention against
