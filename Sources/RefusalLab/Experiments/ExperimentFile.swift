@@ -21,6 +21,10 @@ public enum ExperimentDiagnostic: String, Sendable, Hashable, CaseIterable {
   /// transfer, the depth predictors, the KL shares) and safety after refusal unlearning,
   /// with their rank correlations (``PropositionTest``).
   case proposition
+  /// Per transformer seed and variant: the refusal direction (Arditi et al.), refusal and
+  /// safety with it ablated, benign refusal with it added, before and after each attack
+  /// (``DirectionStudy``).
+  case direction
 }
 
 /// An experiment as a JSON file describes it: a name, a description, the ``Experiment`` and
