@@ -131,10 +131,19 @@ struct ProgressLog: Sendable {
 enum CommonOptions {
   static let families = ModelFamily.allCases.map(\.rawValue)
 
-  static let model = OptionSpec(
-    name: "--model", valueName: "FAMILY",
-    help:
-      "Model family: \((families + (families.count > 1 ? ["both"] : [])).joined(separator: ", ")).")
+  /// The `--model` option; its help lists exactly what ``parseFamilies(_:spec:allowBoth:)``
+  /// accepts.
+  static func model(allowBoth: Bool) -> OptionSpec {
+    OptionSpec(
+      name: "--model", valueName: "FAMILY",
+      help:
+        "Model family: \(familyChoices(allowBoth: allowBoth).joined(separator: ", ")) "
+        + "(default \(allowBoth ? "both" : families[0])).")
+  }
+
+  static func familyChoices(allowBoth: Bool) -> [String] {
+    families + (allowBoth ? ["both"] : [])
+  }
   static let variant = OptionSpec(
     name: "--variant", valueName: "V",
     help:
@@ -173,9 +182,9 @@ enum CommonOptions {
   static func parseFamilies(_ parsed: ParsedArguments, spec: CommandSpec, allowBoth: Bool)
     throws(UsageError) -> [ModelFamily]
   {
-    let choices = families + (allowBoth ? ["both"] : [])
     let text = try parsed.choice(
-      "--model", default: allowBoth ? "both" : families[0], from: choices, spec: spec)
+      "--model", default: allowBoth ? "both" : families[0],
+      from: familyChoices(allowBoth: allowBoth), spec: spec)
     return text == "both" ? ModelFamily.allCases : [ModelFamily(rawValue: text)!]
   }
 
