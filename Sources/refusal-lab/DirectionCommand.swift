@@ -55,6 +55,9 @@ enum DirectionCommand: ToolCommand {
       "--scale", default: 1, expectation: "must be a number other than 0", spec: spec
     ) { $0 != 0 && abs($0) <= 100 }
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    if let path = parsed.values["--save"] {
+      try FilePaths.checkOutput(path, option: "--save", extensions: ["json"], spec: spec)
+    }
     let log = ProgressLog(quiet: parsed.has("--quiet"))
     let experiment = Experiment(
       families: [.transformerDefault], variants: variants, conditions: conditions,

@@ -35,12 +35,7 @@ enum SweepCommand: ToolCommand {
     }
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let log = ProgressLog(quiet: parsed.has("--quiet"))
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    {
-      throw UsageError(message: "--out: \(out) is a directory", command: spec)
-    }
+    try FilePaths.checkOutput(out, option: "--out", spec: spec)
     let sweep: Sweep
     do {
       sweep = try Sweep(file: file, output: URL(fileURLWithPath: out))
