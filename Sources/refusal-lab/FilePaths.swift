@@ -46,7 +46,8 @@ enum FilePaths {
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw UsageError(message: "\(option): '\(path)' cannot be read (no permission)", command: spec)
+      throw UsageError(
+        message: "\(option): '\(path)' cannot be read (no permission)", command: spec)
     }
     guard !data.isEmpty else {
       throw UsageError(message: "\(option): '\(path)' is empty", command: spec)

@@ -34,6 +34,7 @@ enum RunCommand: ToolCommand {
         + "\(experiment.families.count == 1 ? "y" : "ies") × \(experiment.seeds.count) seed"
         + "\(experiment.seeds.count == 1 ? "" : "s") on \(threads) thread"
         + "\(threads == 1 ? "" : "s")…")
+    log("Plan: \(experiment.plan).")
     try runAndReport(
       experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), log: log,
       diagnostics: file.diagnostics)

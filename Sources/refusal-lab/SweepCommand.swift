@@ -43,6 +43,7 @@ enum SweepCommand: ToolCommand {
       throw UsageError(message: error.description, command: spec)
     }
     log("Sweeping \(file.name) (fingerprint \(file.fingerprint)) into \(out)…")
+    log("Plan: \(file.experiment.plan).")
     let summary: SweepSummary
     do {
       summary = try sweep.run(resume: parsed.has("--resume"), threads: threads) { log($0) }
