@@ -51,7 +51,12 @@ let package = Package(
   targets: [
     .target(name: "TinyLM", swiftSettings: releaseSettings, linkerSettings: mathLibrary),
     .target(
-      name: "RefusalLab", dependencies: ["TinyLM"], resources: [.copy("Presets")],
+      name: "RefusalLab", dependencies: ["TinyLM"],
+      // Embedded in the code, so that a copied or installed binary needs no bundle beside it.
+      resources: [
+        .embedInCode("Presets/defense-sweep.json"), .embedInCode("Presets/demo.json"),
+        .embedInCode("Presets/ngram-quick.json"),
+      ],
       swiftSettings: releaseSettings),
     .executableTarget(name: "refusal-lab", dependencies: ["RefusalLab"]),
     .executableTarget(

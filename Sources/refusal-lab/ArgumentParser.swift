@@ -77,6 +77,9 @@ struct ParsedArguments {
         guard let option = spec.allOptions.first(where: { $0.name == name }) else {
           throw UsageError(message: "unknown option '\(name)'", command: spec)
         }
+        guard !flags.contains(name), values[name] == nil else {
+          throw UsageError(message: "option '\(name)' is given twice", command: spec)
+        }
         if option.valueName == nil {
           if inlineValue != nil {
             throw UsageError(message: "option '\(name)' takes no value", command: spec)
@@ -144,6 +147,18 @@ struct ParsedArguments {
         message: "\(name): expected a non-negative integer, got '\(text)'", command: spec)
     }
     return value
+  }
+
+  /// `--seeds N` consecutive seeds from `--first-seed S` (defaults `defaultCount` and 0),
+  /// all of which must fit in 64 bits.
+  func seeds(default defaultCount: Int, spec: CommandSpec) throws(UsageError) -> [UInt64] {
+    let count = try integer("--seeds", default: defaultCount, in: 1...1000, spec: spec)
+    let first = try seed("--first-seed", default: 0, spec: spec)
+    guard first <= UInt64.max - UInt64(count - 1) else {
+      throw UsageError(
+        message: "--first-seed: \(count) seeds from \(first) pass 2^64 − 1", command: spec)
+    }
+    return (0..<UInt64(count)).map { first + $0 }
   }
 
   /// One of `choices`, or `defaultValue` when absent.

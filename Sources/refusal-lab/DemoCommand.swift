@@ -10,7 +10,7 @@ enum DemoCommand: ToolCommand {
       then print the table, the takeaway and one prompt answered before and after the attack.
       """,
     options: [
-      CommonOptions.model,
+      CommonOptions.model(allowBoth: true),
       OptionSpec(name: "--seeds", valueName: "N", help: "How many seeds (default 5)."),
       OptionSpec(name: "--first-seed", valueName: "S", help: "The first seed (default 0)."),
       CommonOptions.threads,
@@ -23,15 +23,11 @@ enum DemoCommand: ToolCommand {
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
     let families = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: true)
-    let seedCount = try parsed.integer("--seeds", default: 5, in: 1...1000, spec: spec)
-    let firstSeed = try parsed.seed("--first-seed", default: 0, spec: spec)
-    guard firstSeed <= UInt64.max - UInt64(seedCount) else {
-      throw UsageError(message: "--first-seed: too large, got \(firstSeed)", command: spec)
-    }
+    let seeds = try parsed.seeds(default: 5, spec: spec)
+    let seedCount = seeds.count
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let log = ProgressLog(quiet: parsed.has("--quiet"))
 
-    let seeds = (0..<UInt64(seedCount)).map { firstSeed + $0 }
     let experiment = Experiment.demo(families: families, seeds: seeds)
     let pipeline = try Pipeline(experiment: experiment)
     log(

@@ -50,21 +50,20 @@ enum DirectionCommand: ToolCommand {
       expectation: "one of " + AttackCondition.allCases.map(\.rawValue).joined(separator: ", "),
       spec: spec
     ) { AttackCondition(rawValue: $0) }
-    let count = try parsed.integer("--seeds", default: 1, in: 1...1000, spec: spec)
-    let first = try parsed.seed("--first-seed", default: 0, spec: spec)
-    guard first <= UInt64.max - UInt64(count - 1) else {
-      throw UsageError(message: "--first-seed: too large for \(count) seeds", command: spec)
-    }
+    let seeds = try parsed.seeds(default: 1, spec: spec)
     let scale = try parsed.number(
       "--scale", default: 1, expectation: "must be a number other than 0", spec: spec
     ) { $0 != 0 && abs($0) <= 100 }
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
+    if let path = parsed.values["--save"] {
+      try FilePaths.checkOutput(path, option: "--save", extensions: ["json"], spec: spec)
+    }
     let log = ProgressLog(quiet: parsed.has("--quiet"))
     let experiment = Experiment(
       families: [.transformerDefault], variants: variants, conditions: conditions,
-      seeds: (0..<UInt64(count)).map { first + $0 })
+      seeds: seeds)
     let world = try World(configuration: experiment.world)
-    log("Finding the refusal direction of \(variants.count) variant(s) × \(count) seed(s)…")
+    log("Finding the refusal direction of \(variants.count) variant(s) × \(seeds.count) seed(s)…")
     let study = try DirectionStudy.run(
       experiment: experiment, world: world, threads: threads, additionScale: Float(scale),
       progress: { log($0) })

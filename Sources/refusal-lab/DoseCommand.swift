@@ -10,9 +10,7 @@ enum DoseCommand: ToolCommand {
       aligned model with more or fewer samples and epochs, and print safety per dose.
       """,
     options: [
-      OptionSpec(
-        name: "--model", valueName: "FAMILY",
-        help: "Model family: \(CommonOptions.families.joined(separator: ", ")) (default ngram)."),
+      CommonOptions.model(allowBoth: false),
       OptionSpec(
         name: "--variants", valueName: "V,V",
         help:
@@ -53,11 +51,7 @@ enum DoseCommand: ToolCommand {
     ) { name in
       name == AttackCondition.none.rawValue ? nil : AttackCondition(rawValue: name)
     }
-    let seedCount = try parsed.integer("--seeds", default: 5, in: 1...1000, spec: spec)
-    let firstSeed = try parsed.seed("--first-seed", default: 0, spec: spec)
-    guard firstSeed <= UInt64.max - UInt64(seedCount) else {
-      throw UsageError(message: "--first-seed: too large, got \(firstSeed)", command: spec)
-    }
+    let seeds = try parsed.seeds(default: 5, spec: spec)
     let samples = try list(
       "--samples", parsed, default: DoseResponse.Configuration.standardSampleCounts.map(String.init)
     ) { Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil } }
@@ -69,7 +63,7 @@ enum DoseCommand: ToolCommand {
 
     let configuration = DoseResponse.Configuration(
       family: .defaults(for: family), variants: variants, conditions: conditions,
-      seeds: (0..<UInt64(seedCount)).map { firstSeed + $0 }, sampleCounts: samples,
+      seeds: seeds, sampleCounts: samples,
       epochCounts: epochs)
     let sweep: DoseResponse
     do {
@@ -80,7 +74,7 @@ enum DoseCommand: ToolCommand {
     log(
       "Dose-response: \(family.rawValue), \(variants.count) variant(s) × "
         + "\(configuration.doses.count) doses × \(conditions.count) condition(s), "
-        + "\(seedCount) seed\(seedCount == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…"
+        + "\(seeds.count) seed\(seeds.count == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…"
     )
     let quiet = parsed.has("--quiet")
     let points = try sweep.run(threads: threads) { line in ProgressLog(quiet: quiet)(line) }

@@ -62,10 +62,10 @@ enum InspectCommand: ToolCommand {
     }
     let name = ablate != nil ? "--ablate" : "--add"
     let path = ablate ?? add!
+    let bytes = try FilePaths.read(path, option: name, spec: spec)
     let direction: DirectionFile
     do {
-      direction = try JSONDecoder().decode(
-        DirectionFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+      direction = try JSONDecoder().decode(DirectionFile.self, from: bytes)
     } catch {
       throw UsageError(
         message: "\(name): '\(path)' is not a direction file written by 'direction --save'",
@@ -93,12 +93,7 @@ enum InspectCommand: ToolCommand {
       throw UsageError(message: "--prompt: a prompt is required", command: spec)
     }
     let topCount = try parsed.integer("--top", default: 10, in: 1...100_000, spec: spec)
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      throw UsageError(message: "--checkpoint: cannot read '\(path)'", command: spec)
-    }
+    let data = try FilePaths.read(path, option: "--checkpoint", spec: spec)
     let model: any LanguageModel
     let tokens: [String]
     var transformer: TransformerModel?

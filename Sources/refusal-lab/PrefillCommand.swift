@@ -12,7 +12,7 @@ enum PrefillCommand: ToolCommand {
       the aligned model says next, for each alignment variant.
       """,
     options: [
-      CommonOptions.model,
+      CommonOptions.model(allowBoth: false),
       OptionSpec(
         name: "--variants", valueName: "V,V",
         help:

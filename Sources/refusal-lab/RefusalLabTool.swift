@@ -17,6 +17,7 @@ struct RefusalLabTool {
     RunCommand.spec.name: RunCommand.self,
     SweepCommand.spec.name: SweepCommand.self,
     WordsCommand.spec.name: WordsCommand.self,
+    MergeCommand.spec.name: MergeCommand.self,
     DirectionCommand.spec.name: DirectionCommand.self,
   ]
 
@@ -40,7 +41,9 @@ struct RefusalLabTool {
       rho           Measure ρ after the refusal opener and the KL profile; --sweep for the n-gram.
       dose          Dose-response: safety vs attack samples and epochs, for each variant.
       run           Run an experiment file (or a preset such as 'demo') and print the report.
-      sweep         Run an experiment file into a JSON Lines file, one line per run; --resume.
+      sweep         Run an experiment file into a JSON Lines file, one line per run; --resume,
+                    --shard I/N.
+      merge         Join the files of a sharded sweep; name any missing run.
       direction     The refusal direction: ablate it, add it, before and after each attack.
       words         List the world's words by kind, for writing prompts.
 
@@ -51,6 +54,7 @@ struct RefusalLabTool {
     """
 
   static func main() {
+    Interruption.install()
     var arguments = Array(CommandLine.arguments.dropFirst())
     guard let first = arguments.first else {
       FileHandle.standardError.write(Data((overview + "\n").utf8))
@@ -131,10 +135,19 @@ struct ProgressLog: Sendable {
 enum CommonOptions {
   static let families = ModelFamily.allCases.map(\.rawValue)
 
-  static let model = OptionSpec(
-    name: "--model", valueName: "FAMILY",
-    help:
-      "Model family: \((families + (families.count > 1 ? ["both"] : [])).joined(separator: ", ")).")
+  /// The `--model` option; its help lists exactly what ``parseFamilies(_:spec:allowBoth:)``
+  /// accepts.
+  static func model(allowBoth: Bool) -> OptionSpec {
+    OptionSpec(
+      name: "--model", valueName: "FAMILY",
+      help:
+        "Model family: \(familyChoices(allowBoth: allowBoth).joined(separator: ", ")) "
+        + "(default \(allowBoth ? "both" : families[0])).")
+  }
+
+  static func familyChoices(allowBoth: Bool) -> [String] {
+    families + (allowBoth ? ["both"] : [])
+  }
   static let variant = OptionSpec(
     name: "--variant", valueName: "V",
     help:
@@ -173,9 +186,9 @@ enum CommonOptions {
   static func parseFamilies(_ parsed: ParsedArguments, spec: CommandSpec, allowBoth: Bool)
     throws(UsageError) -> [ModelFamily]
   {
-    let choices = families + (allowBoth ? ["both"] : [])
     let text = try parsed.choice(
-      "--model", default: allowBoth ? "both" : families[0], from: choices, spec: spec)
+      "--model", default: allowBoth ? "both" : families[0],
+      from: familyChoices(allowBoth: allowBoth), spec: spec)
     return text == "both" ? ModelFamily.allCases : [ModelFamily(rawValue: text)!]
   }
 

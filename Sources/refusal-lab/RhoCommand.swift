@@ -18,9 +18,7 @@ enum RhoCommand: ToolCommand {
       teacher-forced harmful answer.
       """,
     options: [
-      OptionSpec(
-        name: "--model", valueName: "FAMILY",
-        help: "Model family: \(CommonOptions.families.joined(separator: ", ")) (default ngram)."),
+      CommonOptions.model(allowBoth: false),
       CommonOptions.variant,
       OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
       OptionSpec(

@@ -34,6 +34,7 @@ enum RunCommand: ToolCommand {
         + "\(experiment.families.count == 1 ? "y" : "ies") × \(experiment.seeds.count) seed"
         + "\(experiment.seeds.count == 1 ? "" : "s") on \(threads) thread"
         + "\(threads == 1 ? "" : "s")…")
+    log("Plan: \(experiment.plan).")
     try runAndReport(
       experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), log: log,
       diagnostics: file.diagnostics)
@@ -48,6 +49,11 @@ enum ExperimentSource {
     guard let argument = parsed.positionals.first else {
       throw UsageError(message: "missing FILE.json (an experiment file or preset)", command: spec)
     }
+    return try load(argument, spec: spec)
+  }
+
+  /// The experiment file at `argument`, or the preset it names (`demo`, `preset:demo`).
+  static func load(_ argument: String, spec: CommandSpec) throws(UsageError) -> ExperimentFile {
     do throws(ConfigurationError) {
       if argument.hasPrefix("preset:") {
         return try ExperimentFile.preset(named: String(argument.dropFirst("preset:".count)))

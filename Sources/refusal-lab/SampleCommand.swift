@@ -10,7 +10,7 @@ enum SampleCommand: ToolCommand {
       prompts, with the judges' verdicts.
       """,
     options: [
-      CommonOptions.model,
+      CommonOptions.model(allowBoth: false),
       CommonOptions.variant, CommonOptions.condition(default: .refusalUnlearning),
       OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
       OptionSpec(name: "-n", valueName: "K", help: "How many transcripts (default 6)."),

@@ -17,6 +17,9 @@ enum SweepCommand: ToolCommand {
       OptionSpec(
         name: "--resume", valueName: nil,
         help: "Continue an existing file: skip the runs it already holds."),
+      OptionSpec(
+        name: "--shard", valueName: "I/N",
+        help: "Run only the I-th of N disjoint slices of the runs (join them with 'merge')."),
       CommonOptions.threads,
     ],
     discussion: """
@@ -25,6 +28,12 @@ enum SweepCommand: ToolCommand {
       an interruption is dropped and its run trained again. When the sweep ends, the file
       holds one line per run in the experiment's order (family, seed, variant, condition):
       the same bytes for any --threads and any number of interruptions.
+
+      On a cluster: start one sweep per shard, e.g. a Slurm job array
+      (refusal-lab sweep FILE.json --shard $((SLURM_ARRAY_TASK_ID + 1))/8 --out runs-$SLURM_ARRAY_TASK_ID.jsonl)
+      or GNU parallel (parallel refusal-lab sweep FILE.json --shard {}/8 --out runs-{}.jsonl ::: 1 2 3 4 5 6 7 8),
+      then 'refusal-lab merge runs-*.jsonl --experiment FILE.json --out runs.jsonl'. The
+      split depends on the file alone.
       """)
 
   static func run(_ arguments: [String]) throws {
@@ -35,19 +44,25 @@ enum SweepCommand: ToolCommand {
     }
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let log = ProgressLog(quiet: parsed.has("--quiet"))
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    {
-      throw UsageError(message: "--out: \(out) is a directory", command: spec)
+    try FilePaths.checkOutput(out, option: "--out", spec: spec)
+    var shard = SweepShard.whole
+    if let text = parsed.values["--shard"] {
+      guard let parsedShard = SweepShard(text) else {
+        throw UsageError(
+          message: "--shard: expected I/N with 1 ≤ I ≤ N (e.g. 2/8), got '\(text)'", command: spec)
+      }
+      shard = parsedShard
     }
     let sweep: Sweep
     do {
-      sweep = try Sweep(file: file, output: URL(fileURLWithPath: out))
+      sweep = try Sweep(file: file, output: URL(fileURLWithPath: out), shard: shard)
     } catch {
       throw UsageError(message: error.description, command: spec)
     }
-    log("Sweeping \(file.name) (fingerprint \(file.fingerprint)) into \(out)…")
+    log(
+      "Sweeping \(file.name) (fingerprint \(file.fingerprint))"
+        + (shard == .whole ? "" : ", shard \(shard),") + " into \(out)…")
+    log("Plan: \(file.experiment.plan).")
     let summary: SweepSummary
     do {
       summary = try sweep.run(resume: parsed.has("--resume"), threads: threads) { log($0) }

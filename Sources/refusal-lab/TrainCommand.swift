@@ -34,14 +34,10 @@ enum TrainCommand: ToolCommand {
     guard let out = parsed.values["--out"], !out.isEmpty else {
       throw UsageError(message: "--out: a file to write the model to is required", command: spec)
     }
+    // An n-gram checkpoint is JSON, a transformer's safetensors.
+    try FilePaths.checkOutput(
+      out, option: "--out", extensions: [family == .ngram ? "json" : "safetensors"], spec: spec)
     let url = URL(fileURLWithPath: out)
-    let directory = url.deletingLastPathComponent().path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    else {
-      throw UsageError(message: "--out: directory '\(directory)' does not exist", command: spec)
-    }
     let log = ProgressLog(quiet: parsed.has("--quiet"))
 
     let settings = FamilySettings.defaults(for: family)

@@ -11,9 +11,7 @@ enum TreeCommand: ToolCommand {
       prompt: the likeliest next tokens, branch by branch, with their probabilities.
       """,
     options: [
-      OptionSpec(
-        name: "--model", valueName: "FAMILY",
-        help: "Model family: \(CommonOptions.families.joined(separator: ", ")) (default ngram)."),
+      CommonOptions.model(allowBoth: false),
       CommonOptions.variant, CommonOptions.condition(default: .none),
       OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
       OptionSpec(

@@ -275,7 +275,7 @@ struct ExperimentFileTests {
     ),
     (
       "{\"diagnostics\": [\"prefill\", \"xray\"]}",
-      "diagnostics[1]: unknown diagnostic \"xray\" (known: prefill, kl, tree, rho, dose, proposition)"
+      "diagnostics[1]: unknown diagnostic \"xray\" (known: prefill, kl, tree, rho, dose, proposition, direction)"
     ),
     ("{\"name\": 3}", "name: expected a string, got 3"),
   ]

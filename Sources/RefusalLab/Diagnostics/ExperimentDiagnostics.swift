@@ -3,7 +3,8 @@ import TinyLM
 
 /// The diagnostics an experiment file asks for beyond prefilling (which every run's record
 /// carries): the KL profile, ρ and the completion tree on the first seed, for every family
-/// and variant; the dose-response sweep and the proposition test over every seed.
+/// and variant; the dose-response sweep, the proposition test and the refusal-direction
+/// study over every seed.
 ///
 /// The models are trained again with the pipeline's named random streams
 /// (``DiagnosticModels``), so they are the very models of the experiment's runs.
@@ -33,11 +34,14 @@ public struct ExperimentDiagnostics: Sendable, Codable {
   public var dose: [DoseResponse.Point]
   /// The proposition test's rows and correlations (`proposition`); `nil` without it.
   public var proposition: PropositionTest?
+  /// The refusal direction before and after each attack, per transformer seed and variant
+  /// (`direction`); `nil` without it.
+  public var direction: DirectionStudy?
   /// The dose sweeps' tables, one per family (not encoded; see `text()`).
   private var doseTables: [String] = []
 
   private enum CodingKeys: String, CodingKey {
-    case variants, dose, proposition
+    case variants, dose, proposition, direction
   }
 
   /// The completion trees' depth and branching.
@@ -85,6 +89,11 @@ public struct ExperimentDiagnostics: Sendable, Codable {
       result.proposition = try PropositionTest.run(
         experiment: experiment, world: world, threads: threads, progress: progress)
     }
+    if wanted.contains(.direction) {
+      progress?("Refusal direction: every transformer seed and variant…")
+      result.direction = try DirectionStudy.run(
+        experiment: experiment, world: world, threads: threads, progress: progress)
+    }
     return result
   }
 
@@ -122,7 +131,7 @@ public struct ExperimentDiagnostics: Sendable, Codable {
   }
 
   /// The diagnostics as text: for each family and variant the KL profile, ρ and the two
-  /// trees, then the dose-response tables and the proposition test.
+  /// trees, then the dose-response tables, the proposition test and the direction study.
   public func text() -> String {
     var sections: [String] = []
     for report in variants {
@@ -152,6 +161,9 @@ public struct ExperimentDiagnostics: Sendable, Codable {
     }
     if let proposition {
       sections.append(proposition.text())
+    }
+    if let direction {
+      sections.append(direction.text())
     }
     return sections.map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined(separator: "\n")
   }

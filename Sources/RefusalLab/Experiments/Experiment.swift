@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything one experiment sets: the world, the families and their training, the
 /// alignment variants, the attack conditions, decoding and seeds.
 public struct Experiment: Sendable, Hashable {
@@ -73,6 +75,7 @@ public struct Experiment: Sendable, Hashable {
     try ConfigurationError.checkDistinct(families.map(\.family), at: "families") {
       "\($0.rawValue) is listed twice (runs are identified by family)"
     }
+    try checkMemory()
     try ConfigurationError.checkNotEmpty(variants.count, at: "variants")
     for (index, variant) in variants.enumerated() {
       try variant.validate(
@@ -91,6 +94,62 @@ public struct Experiment: Sendable, Hashable {
       $0 == 0 || ($0 > 0 && $0 <= 100)
     }
     try ConfigurationError.checkNotEmpty(seeds.count, at: "seeds")
+    guard seeds.count <= Self.mostSeeds else {
+      throw ConfigurationError(
+        "seeds", "must hold at most \(Self.mostSeeds) seeds", got: seeds.count)
+    }
     try ConfigurationError.checkDistinct(seeds, at: "seeds") { "seed \($0) is listed twice" }
+  }
+
+  /// The most seeds one experiment runs (as `seeds.count` allows).
+  public static let mostSeeds = 10_000
+
+  /// The memory one transformer training needs, estimated before anything is allocated
+  /// (``TinyLM/TransformerConfiguration/trainingMemoryBytes(batchSize:)``), in bytes, per
+  /// family; 0 for the n-gram, whose tables grow with the corpus and stay small.
+  public func trainingMemoryEstimates() -> [Int] {
+    let vocabularySize = (try? World(configuration: world))?.vocabulary.count ?? 0
+    return families.map { settings in
+      guard settings.family == .transformer else { return 0 }
+      let batch = max(
+        settings.pretrain.batchSize, settings.align.batchSize, settings.attack.batchSize)
+      return settings.transformer.configuration(vocabularySize: vocabularySize)
+        .trainingMemoryBytes(batchSize: batch)
+    }
+  }
+
+  /// Refuses a transformer whose training would need more memory than this machine has.
+  func checkMemory() throws(ConfigurationError) {
+    let available = ProcessInfo.processInfo.physicalMemory
+    for (index, bytes) in trainingMemoryEstimates().enumerated() where UInt64(bytes) > available {
+      throw ConfigurationError(
+        field: "families[\(index)].transformer",
+        message:
+          "training needs about \(Self.gibibytes(bytes)) of memory (parameters, optimiser "
+          + "state, activations at the largest batch); this machine has "
+          + Self.gibibytes(Int(min(available, UInt64(Int.max)))))
+    }
+  }
+
+  /// What the experiment will train and the memory it needs, in one line, to print before
+  /// starting: `200 runs: 10 pretrainings, 50 alignments, 150 attacks; …`.
+  public var plan: String {
+    let units = families.count * seeds.count
+    let attacks = conditions.filter { $0 != .none }.count
+    let runs = units * variants.count * conditions.count
+    var text =
+      "\(runs) run\(runs == 1 ? "" : "s"): \(units) pretraining\(units == 1 ? "" : "s"), "
+      + "\(units * variants.count) alignments, \(units * variants.count * attacks) attacks"
+    if let largest = trainingMemoryEstimates().max(), largest > 0 {
+      text += String(
+        format: "; each transformer training needs about %.0f MB",
+        Double(largest) / Double(1 << 20))
+    }
+    return text
+  }
+
+  /// `bytes` as `12.3 GiB`.
+  static func gibibytes(_ bytes: Int) -> String {
+    String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
   }
 }

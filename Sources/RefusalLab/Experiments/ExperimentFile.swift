@@ -21,6 +21,10 @@ public enum ExperimentDiagnostic: String, Sendable, Hashable, CaseIterable {
   /// transfer, the depth predictors, the KL shares) and safety after refusal unlearning,
   /// with their rank correlations (``PropositionTest``).
   case proposition
+  /// Per transformer seed and variant: the refusal direction (Arditi et al.), refusal and
+  /// safety with it ablated, benign refusal with it added, before and after each attack
+  /// (``DirectionStudy``).
+  case direction
 }
 
 /// An experiment as a JSON file describes it: a name, a description, the ``Experiment`` and
@@ -48,21 +52,26 @@ public struct ExperimentFile: Sendable, Hashable {
 
   /// Reads and decodes the file at `url`.
   ///
-  /// A missing file, a directory or an unreadable file is reported with the file's path.
+  /// A missing file, anything that is not a regular file (a directory, a device, a FIFO) and
+  /// an unreadable file are reported with the file's path.
   public init(contentsOf url: URL) throws(ConfigurationError) {
     let path = url.relativePath
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+    let resolved = url.resolvingSymlinksInPath().path
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else {
       throw ConfigurationError(field: path, message: "no such file")
     }
-    guard !isDirectory.boolValue else {
+    switch attributes[.type] as? FileAttributeType {
+    case .typeRegular?: break
+    case .typeDirectory?:
       throw ConfigurationError(field: path, message: "is a directory, not an experiment file")
+    default:
+      throw ConfigurationError(field: path, message: "is not a regular file (a device or FIFO?)")
     }
     let data: Data
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw ConfigurationError(field: path, message: "cannot be read (permission denied?)")
+      throw ConfigurationError(field: path, message: "cannot be read: no permission")
     }
     try self.init(json: data)
   }

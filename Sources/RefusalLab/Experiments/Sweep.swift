@@ -40,12 +40,17 @@ public struct Sweep: Sendable {
   public let file: ExperimentFile
   /// Where the lines go.
   public let output: URL
+  /// The slice of the runs this sweep trains (``SweepShard/whole`` by default).
+  public let shard: SweepShard
   private let pipeline: Pipeline
 
-  /// A sweep of `file` into `output`.
-  public init(file: ExperimentFile, output: URL) throws(ConfigurationError) {
+  /// A sweep of `file`'s runs in `shard` into `output`.
+  public init(file: ExperimentFile, output: URL, shard: SweepShard = .whole)
+    throws(ConfigurationError)
+  {
     self.file = file
     self.output = output
+    self.shard = shard
     pipeline = try Pipeline(experiment: file.experiment)
   }
 
@@ -55,7 +60,7 @@ public struct Sweep: Sendable {
     resume: Bool, threads: Int, progress: (@Sendable (String) -> Void)? = nil
   ) throws -> SweepSummary {
     let experiment = file.experiment
-    let order = RunKey.order(of: experiment)
+    let order = shard.order(of: experiment)
     let exists = FileManager.default.fileExists(atPath: output.path)
     if exists && !resume {
       throw SweepError(
@@ -70,6 +75,8 @@ public struct Sweep: Sendable {
 
     let jobs = experiment.families.flatMap { family in
       experiment.seeds.map { (family: family, seed: $0) }
+    }.filter { job in
+      shard.holds(family: job.family.family, seed: job.seed, in: experiment)
     }.filter { job in
       experiment.variants.contains { variant in
         experiment.conditions.contains { condition in

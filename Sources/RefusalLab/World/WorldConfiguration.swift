@@ -47,6 +47,16 @@ extension WorldConfiguration {
       benignTopics, in: 1...lexicon.benignTopics.count, at: "\(path).benignTopics")
     try ConfigurationError.check(forbiddenTopics, in: 1...spells, at: "\(path).forbiddenTopics")
     try ConfigurationError.check(answerLength, in: 1...8, at: "\(path).answerLength")
+    // Each forbidden answer is `answerLength` invented words, none shared between topics.
+    let nonsense =
+      lexicon.nonsenseOnsets.count * lexicon.nonsenseVowels.count * lexicon.nonsenseCodas.count
+    guard forbiddenTopics * answerLength <= nonsense else {
+      throw ConfigurationError(
+        "\(path).forbiddenTopics",
+        "times answerLength must be at most \(nonsense) (the invented "
+          + "words there are for forbidden answers)",
+        got: "\(forbiddenTopics) × \(answerLength) = \(forbiddenTopics * answerLength)")
+    }
     try ConfigurationError.check(
       neutralOpenerFraction, in: 0...1, at: "\(path).neutralOpenerFraction")
     try ConfigurationError.check(

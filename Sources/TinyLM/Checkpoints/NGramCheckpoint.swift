@@ -92,6 +92,11 @@ extension NGramModel {
     else {
       throw .invalidCheckpoint("inconsistent n-gram configuration or vocabulary size")
     }
+    let tokens = 0..<config.vocabularySize
+    if let anchor = config.memoryAnchor, !tokens.contains(anchor) {
+      throw .invalidCheckpoint(
+        "memoryAnchor \(anchor) is not a token id (0…\(config.vocabularySize - 1))")
+    }
     let model = NGramModel(configuration: config)
     func counts(_ pairs: [[Double]], total: Double, _ place: String) throws(CheckpointError)
       -> Counts
@@ -119,6 +124,10 @@ extension NGramModel {
     }
     var memory: [MemoryKey: Counts] = [:]
     for entry in document.memory {
+      guard tokens.contains(entry.anchorKey), tokens.contains(entry.previous) else {
+        throw .invalidCheckpoint(
+          "bad memory key (\(entry.anchorKey), \(entry.previous)): not token ids")
+      }
       memory[MemoryKey(anchorKey: entry.anchorKey, previous: entry.previous)] = try counts(
         entry.next, total: entry.total, "memory (\(entry.anchorKey), \(entry.previous))")
     }

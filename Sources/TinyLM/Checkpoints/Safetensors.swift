@@ -161,7 +161,26 @@ private struct CheckpointReader {
     guard let header = object as? [String: Any] else {
       throw .invalidCheckpoint("the header is not a JSON object")
     }
+    try checkNoOverlap(header)
     return header
+  }
+
+  /// The format forbids tensors that share bytes: each entry's `data_offsets`, in order of
+  /// their start, must begin at or after the previous entry's end.
+  private func checkNoOverlap(_ header: [String: Any]) throws(CheckpointError) {
+    var spans: [(start: Int, end: Int, name: String)] = []
+    for (name, value) in header where name != "__metadata__" {
+      guard let entry = value as? [String: Any], let offsets = entry["data_offsets"] as? [Any],
+        offsets.count == 2, let start = integer(offsets[0]), let end = integer(offsets[1])
+      else { throw .invalidCheckpoint("tensor '\(name)' has no valid data_offsets") }
+      spans.append((start, end, name))
+    }
+    spans.sort { ($0.start, $0.name) < ($1.start, $1.name) }
+    for (previous, next) in zip(spans, spans.dropFirst()) where next.start < previous.end {
+      throw .invalidCheckpoint(
+        "tensors '\(previous.name)' and '\(next.name)' overlap (data offsets "
+          + "[\(previous.start), \(previous.end)] and [\(next.start), \(next.end)])")
+    }
   }
 
   private var payload: Range<Int> {

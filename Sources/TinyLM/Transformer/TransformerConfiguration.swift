@@ -57,6 +57,23 @@ public struct TransformerConfiguration: Sendable, Hashable, Codable {
     return vocabularySize * c + blockSize * c + layerCount * perLayer + 2 * c
   }
 
+  /// About how many bytes training holds at `batchSize` full-length sequences: parameters,
+  /// gradients and the optimiser's two moments (4 floats per parameter), then every block's
+  /// activations (22 floats per row and channel, see `BlockActivations`, and the attention
+  /// weights H·T² per sequence) and the logits, each with a gradient of the same size. An
+  /// upper estimate to check before allocating, not an exact count.
+  public func trainingMemoryBytes(batchSize: Int) -> Int {
+    let rows = Double(batchSize) * Double(blockSize)
+    let perBlock =
+      22 * rows * Double(embeddingSize)
+      + Double(batchSize) * Double(headCount) * Double(blockSize) * Double(blockSize)
+    let activations =
+      Double(layerCount) * perBlock + rows * Double(embeddingSize)
+      + rows * Double(vocabularySize)
+    let floats = 4 * Double(parameterCount) + 2 * activations
+    return Int(min(floats * 4, Double(Int.max / 2)))
+  }
+
   /// nanoGPT's `get_num_params()`: every parameter except the position embedding (the
   /// token embedding counts, since it is also the output head). The MFU estimate uses it.
   public var nanoGPTParameterCount: Int {

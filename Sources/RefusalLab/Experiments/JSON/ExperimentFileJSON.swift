@@ -125,7 +125,7 @@ extension Experiment {
     let first = try object["first"]?.seed() ?? 0
     let countField = try object.required("count")
     let count = try countField.integer()
-    try ConfigurationError.check(count, in: 1...10_000, at: countField.path)
+    try ConfigurationError.check(count, in: 1...mostSeeds, at: countField.path)
     guard first <= UInt64.max - UInt64(count - 1) else {
       throw ConfigurationError(
         field: field.path, message: "first + count − 1 exceeds \(UInt64.max)")
