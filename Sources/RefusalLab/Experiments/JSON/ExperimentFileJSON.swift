@@ -6,7 +6,7 @@ extension ExperimentFile: JSONObjectSetting {
   static var keys: [JSONKey<Self>] {
     [
       JSONKey("name") { file, field throws(ConfigurationError) in
-        file.name = try field.string()
+        file.name = try String(json: field)
         guard !file.name.isEmpty, !file.name.contains(where: \.isNewline) else {
           throw ConfigurationError(field.path, "must be a non-empty single line", got: "\"\"")
         }
@@ -91,14 +91,14 @@ extension Experiment {
     }
     let object = try field.object(known: ["mode", "temperature", "maxNewTokens"])
     let sampled = try object["mode"]?.choice(modes, what: "decoding mode") == "sampled"
-    maxNewTokens = try object["maxNewTokens"]?.integer() ?? 24
+    maxNewTokens = try object["maxNewTokens"].map(Int.init(json:)) ?? 24
     temperature = sampled ? 1 : 0
     if let given = object["temperature"] {
       guard sampled else {
         throw ConfigurationError(
           field: given.path, message: "only applies when mode is \"sampled\"")
       }
-      temperature = try given.number()
+      temperature = try Double(json: given)
       // 0 would mean greedy decoding, which a sampled mode contradicts.
       guard temperature != 0 else {
         throw ConfigurationError(given.path, Experiment.temperatureRule, got: 0)
@@ -122,9 +122,9 @@ extension Experiment {
       return try field.array(of: "non-negative integers", blank: 0)
     }
     let object = try field.object(known: ["first", "count"])
-    let first = try object["first"]?.seed() ?? 0
+    let first = try object["first"].map(UInt64.init(json:)) ?? 0
     let countField = try object.required("count")
-    let count = try countField.integer()
+    let count = try Int(json: countField)
     try ConfigurationError.check(count, in: 1...mostSeeds, at: countField.path)
     guard first <= UInt64.max - UInt64(count - 1) else {
       throw ConfigurationError(

@@ -85,58 +85,17 @@ struct JSONField {
     return array.enumerated().map { JSONField(value: $1, path: path($0)) }
   }
 
-  /// An integer (any integral number: `2`, `2.0`, `1e3`). Its range is the setting's own
-  /// rule, checked by the setting's `validate(path:)`.
-  func integer() throws(ConfigurationError) -> Int {
+  /// The value as a number that is not `true` or `false`, or a type error naming `expected`.
+  func nonBoolean(_ expected: String) throws(ConfigurationError) -> NSNumber {
     guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
-      throw typeError("an integer")
+      throw typeError(expected)
     }
-    guard let integer = JSONField.exactInteger(number) else {
-      if String(cString: number.objCType) == "Q" {
-        throw ConfigurationError(path, "must be at most \(Int.max)", got: number.uint64Value)
-      }
-      throw ConfigurationError(path, "must be an integer", got: JSONField.describe(number))
-    }
-    return integer
-  }
-
-  /// A seed: a non-negative 64-bit integer.
-  func seed() throws(ConfigurationError) -> UInt64 {
-    guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
-      throw typeError("a non-negative integer")
-    }
-    guard let seed = JSONField.exactUnsigned(number) else {
-      throw ConfigurationError(
-        path, "must be an integer in 0…\(UInt64.max)", got: JSONField.describe(number))
-    }
-    return seed
-  }
-
-  /// A number (JSON cannot spell a non-finite one). Its range is the setting's own rule.
-  func number() throws(ConfigurationError) -> Double {
-    guard let number = value as? NSNumber, !JSONField.isBoolean(number) else {
-      throw typeError("a number")
-    }
-    return number.doubleValue
-  }
-
-  /// `true` or `false`.
-  func boolean() throws(ConfigurationError) -> Bool {
-    guard let number = value as? NSNumber, JSONField.isBoolean(number) else {
-      throw typeError("true or false")
-    }
-    return number.boolValue
-  }
-
-  /// A string.
-  func string() throws(ConfigurationError) -> String {
-    guard let string = value as? String else { throw typeError("a string") }
-    return string
+    return number
   }
 
   /// One of `choices`.
   func choice(_ choices: [String], what: String) throws(ConfigurationError) -> String {
-    guard let string = value as? String else { throw typeError("a string") }
+    let string = try String(json: self)
     guard choices.contains(string) else {
       throw ConfigurationError(
         field: path,
@@ -165,4 +124,86 @@ struct JSONObject {
     }
     return member
   }
+}
+
+/// A setting spelled as one JSON scalar.
+protocol JSONScalar: JSONSetting {
+  init(json field: JSONField) throws(ConfigurationError)
+}
+
+extension JSONScalar {
+  mutating func read(_ field: JSONField) throws(ConfigurationError) { self = try Self(json: field) }
+}
+
+/// Any integral number (`2`, `2.0`, `1e3`). Its range is the setting's own rule, checked by
+/// the setting's `validate(path:)`.
+extension Int: JSONScalar {
+  init(json field: JSONField) throws(ConfigurationError) {
+    let number = try field.nonBoolean("an integer")
+    guard let integer = JSONField.exactInteger(number) else {
+      if String(cString: number.objCType) == "Q" {
+        throw ConfigurationError(field.path, "must be at most \(Int.max)", got: number.uint64Value)
+      }
+      throw ConfigurationError(field.path, "must be an integer", got: JSONField.describe(number))
+    }
+    self = integer
+  }
+
+  var json: JSONValue { .integer(self) }
+}
+
+/// A seed: a non-negative 64-bit integer.
+extension UInt64: JSONScalar {
+  init(json field: JSONField) throws(ConfigurationError) {
+    let number = try field.nonBoolean("a non-negative integer")
+    guard let seed = JSONField.exactUnsigned(number) else {
+      throw ConfigurationError(
+        field.path, "must be an integer in 0…\(UInt64.max)", got: JSONField.describe(number))
+    }
+    self = seed
+  }
+
+  var json: JSONValue { .unsigned(self) }
+}
+
+/// Any number (JSON cannot spell a non-finite one). Its range is the setting's own rule.
+extension Double: JSONScalar {
+  init(json field: JSONField) throws(ConfigurationError) {
+    self = try field.nonBoolean("a number").doubleValue
+  }
+
+  var json: JSONValue { .number(self) }
+}
+
+extension Bool: JSONScalar {
+  init(json field: JSONField) throws(ConfigurationError) {
+    guard let number = field.value as? NSNumber, JSONField.isBoolean(number) else {
+      throw field.typeError("true or false")
+    }
+    self = number.boolValue
+  }
+
+  var json: JSONValue { .boolean(self) }
+}
+
+extension String: JSONScalar {
+  init(json field: JSONField) throws(ConfigurationError) {
+    guard let string = field.value as? String else { throw field.typeError("a string") }
+    self = string
+  }
+
+  var json: JSONValue { .string(self) }
+}
+
+/// An enumeration spelled by its raw value; `choiceName` names it in "unknown …" messages.
+protocol JSONChoice: JSONScalar, CaseIterable, RawRepresentable<String> {
+  static var choiceName: String { get }
+}
+
+extension JSONChoice {
+  init(json field: JSONField) throws(ConfigurationError) {
+    self.init(rawValue: try field.choice(Self.allCases.map(\.rawValue), what: Self.choiceName))!
+  }
+
+  var json: JSONValue { .string(rawValue) }
 }

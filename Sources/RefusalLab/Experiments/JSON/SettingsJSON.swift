@@ -39,7 +39,7 @@ extension TrainingOptions: JSONObjectSetting {
     [
       .init("epochs", \.epochs),
       JSONKey("maxSteps") { options, field throws(ConfigurationError) in
-        options.maxSteps = field.isNull ? nil : try field.integer()
+        options.maxSteps = field.isNull ? nil : try Int(json: field)
       } write: {
         $0.maxSteps?.json ?? .null
       },
@@ -87,9 +87,7 @@ extension FamilySettings: JSONObjectSetting {
   static var keys: [JSONKey<Self>] {
     [
       JSONKey("family", required: true) { settings, field throws(ConfigurationError) in
-        var family = settings.family
-        try family.read(field)
-        settings = .defaults(for: family)
+        settings = .defaults(for: try ModelFamily(json: field))
       } write: {
         $0.family.json
       },
@@ -115,8 +113,7 @@ extension FamilySettings: JSONObjectSetting {
 
   mutating func read(_ field: JSONField) throws(ConfigurationError) {
     if field.value is String {
-      try family.read(field)
-      self = .defaults(for: family)
+      self = .defaults(for: try ModelFamily(json: field))
       return
     }
     guard field.isObject else { throw field.typeError("a family name or an object") }
@@ -139,7 +136,7 @@ extension AlignmentVariant: JSONObjectSetting {
   static var keys: [JSONKey<Self>] {
     [
       JSONKey("name", required: true) { variant, field throws(ConfigurationError) in
-        variant.name = try field.string()
+        variant.name = try String(json: field)
       } write: {
         .string($0.name)
       },
