@@ -91,28 +91,6 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     self.gradientClip = gradientClip
     self.objective = objective
   }
-
-  /// Decodes options; a missing key takes the default of `init`.
-  public init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = TrainingOptions()
-    self.init(
-      epochs: try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs,
-      maxSteps: try c.decodeIfPresent(Int.self, forKey: .maxSteps),
-      batchSize: try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize,
-      learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate,
-      optimizer: try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? d.optimizer,
-      momentum: try c.decodeIfPresent(Double.self, forKey: .momentum) ?? d.momentum,
-      weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay,
-      warmupFraction: try c.decodeIfPresent(Double.self, forKey: .warmupFraction)
-        ?? d.warmupFraction,
-      cosineDecay: try c.decodeIfPresent(Bool.self, forKey: .cosineDecay) ?? d.cosineDecay,
-      minLearningRateFraction: try c.decodeIfPresent(
-        Double.self, forKey: .minLearningRateFraction) ?? d.minLearningRateFraction,
-      gradientClip: try c.decodeIfPresent(Double.self, forKey: .gradientClip) ?? d.gradientClip,
-      objective: try c.decodeIfPresent(TrainingObjective.self, forKey: .objective)
-        ?? d.objective)
-  }
 }
 
 /// What a finished training call reports.
