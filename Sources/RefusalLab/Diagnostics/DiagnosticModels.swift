@@ -21,25 +21,21 @@ public struct DiagnosticModels {
   public let variant: AlignmentVariant
   private let threads: Int
 
-  /// Pretrains and aligns one model of `settings.family` for `seed`.
+  /// Pretrains and aligns one model of `settings.family` for `seed`. Given `pretrained`,
+  /// the base model of `settings.family` for `seed` (as an earlier instance or
+  /// `Pipeline.pretrain` trained it), aligns a copy of it instead, so that several variants
+  /// share one pretraining; `pretrained` is not modified.
   public init(
-    settings: FamilySettings, world: World, seed: UInt64, variant: AlignmentVariant = .rigid,
+    settings: FamilySettings, world: World, seed: UInt64,
+    pretrained: (any LanguageModel)? = nil, variant: AlignmentVariant = .rigid,
     threads: Int = 1, log: ((String) -> Void)? = nil
   ) throws(StageError) {
-    let base = try Pipeline.pretrain(
-      settings, world: world, seed: seed, threads: threads, log: log)
-    try self.init(
-      settings: settings, world: world, seed: seed, pretrained: base, variant: variant,
-      threads: threads, log: log)
-  }
-
-  /// Aligns a copy of `pretrained`, the base model of `settings.family` for `seed` (as
-  /// the other initialiser or `Pipeline.pretrain` trains it), so that several variants
-  /// share one pretraining. `pretrained` is not modified.
-  public init(
-    settings: FamilySettings, world: World, seed: UInt64, pretrained base: any LanguageModel,
-    variant: AlignmentVariant = .rigid, threads: Int = 1, log: ((String) -> Void)? = nil
-  ) throws(StageError) {
+    let base =
+      if let pretrained {
+        pretrained
+      } else {
+        try Pipeline.pretrain(settings, world: world, seed: seed, threads: threads, log: log)
+      }
     let corpora = Corpora(world: world, seed: seed)
     self.corpora = corpora
     self.settings = settings

@@ -92,16 +92,9 @@ public struct DirectionStudy: Sendable, Codable {
       var base: (any LanguageModel)?
       var rows: [Row] = []
       for variant in experiment.variants {
-        let models =
-          if let base {
-            try DiagnosticModels(
-              settings: settings, world: world, seed: seed, pretrained: base,
-              variant: variant, threads: scheduler.threadsPerJob)
-          } else {
-            try DiagnosticModels(
-              settings: settings, world: world, seed: seed, variant: variant,
-              threads: scheduler.threadsPerJob)
-          }
+        let models = try DiagnosticModels(
+          settings: settings, world: world, seed: seed, pretrained: base, variant: variant,
+          threads: scheduler.threadsPerJob)
         base = models.base
         progress?("  direction transformer seed \(seed): \(variant.name)")
         rows += try Self.rows(

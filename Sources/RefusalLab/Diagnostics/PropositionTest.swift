@@ -121,16 +121,9 @@ public struct PropositionTest: Sendable, Codable {
     var base: (any LanguageModel)?
     var rows: [Row] = []
     for variant in experiment.variants {
-      let models =
-        if let base {
-          try DiagnosticModels(
-            settings: settings, world: world, seed: seed, pretrained: base, variant: variant,
-            threads: threads, log: log)
-        } else {
-          try DiagnosticModels(
-            settings: settings, world: world, seed: seed, variant: variant, threads: threads,
-            log: log)
-        }
+      let models = try DiagnosticModels(
+        settings: settings, world: world, seed: seed, pretrained: base, variant: variant,
+        threads: threads, log: log)
       base = models.base
       rows.append(
         try row(
