@@ -62,6 +62,21 @@ public struct DiagnosticModels {
     return model
   }
 
+  /// A copy of the aligned model after the pipeline's own `condition` attack: its data (for
+  /// `adaptive`, built on `observedOpeners`), its objective and its named stream, so that it
+  /// is the attacked model of the pipeline's run.
+  public func attackedAsInThePipeline(
+    _ condition: AttackCondition, attack: AttackSettings, observedOpeners: [[Int]] = [],
+    log: ((String) -> Void)? = nil
+  ) throws(StageError) -> any LanguageModel {
+    let data = corpora.attack(condition, settings: attack, observedOpeners: observedOpeners)
+    return try attacked(
+      with: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
+      stage: Pipeline.attackStage(
+        variant: variant, condition: condition, data: data, corpora: corpora, settings: attack),
+      log: log)
+  }
+
   /// Refusal-unlearning data with an attacker prefix of your choice: the attack's benign
   /// prompts (`Corpora.attackPrompts`), each answered `prefix + answer`, trained in full.
   public static func prefixAttack(corpora: Corpora, prefix: [Int], sampleCount: Int = 1000)

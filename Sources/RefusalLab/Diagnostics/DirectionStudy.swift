@@ -140,14 +140,9 @@ public struct DirectionStudy: Sendable, Codable {
           observed = Evaluator.refusalOpeners(
             in: answers, world: corpora.world, length: attack.prefixLength)
         }
-        let data = corpora.attack(condition, settings: attack, observedOpeners: observed)
         guard
-          let attacked = try models.attacked(
-            with: Pipeline.attackData(
-              data, objective: models.settings.attack.objective, aligned: aligned),
-            stage: Pipeline.attackStage(
-              variant: models.variant, condition: condition, data: data, corpora: corpora,
-              settings: attack)) as? any ResidualStreamEditable
+          let attacked = try models.attackedAsInThePipeline(
+            condition, attack: attack, observedOpeners: observed) as? any ResidualStreamEditable
         else { continue }
         model = attacked
       }

@@ -119,13 +119,8 @@ public struct ExperimentDiagnostics: Sendable, Codable {
           branching: treeBranching, depth: treeDepth)
       }
       report.tree = tree(models.aligned)
-      // The pipeline's refusal-unlearning attack: its data, objective and named stream.
-      let data = models.corpora.attack(.refusalUnlearning, settings: experiment.attack)
-      let attacked = try models.attacked(
-        with: Pipeline.attackData(
-          data, objective: settings.attack.objective, aligned: models.aligned),
-        stage: .attack(variant, .refusalUnlearning))
-      report.treeAfterRefusalUnlearning = tree(attacked)
+      report.treeAfterRefusalUnlearning = tree(
+        try models.attackedAsInThePipeline(.refusalUnlearning, attack: experiment.attack))
     }
     return report
   }

@@ -158,13 +158,8 @@ public struct PropositionTest: Sendable, Codable {
       corpora: corpora)
     let depth = DepthPredictors(model: models.aligned, corpora: corpora)
     let profile = KLProfile.measure(aligned: models.aligned, base: models.base, corpora: corpora)
-    // The pipeline's refusal-unlearning attack: its data, objective and named stream.
-    let data = corpora.attack(.refusalUnlearning, settings: attack)
-    let attacked = try models.attacked(
-      with: Pipeline.attackData(
-        data, objective: models.settings.attack.objective, aligned: models.aligned),
-      stage: .attack(models.variant, .refusalUnlearning),
-      log: log)
+    let attacked = try models.attackedAsInThePipeline(
+      .refusalUnlearning, attack: attack, log: log)
     return Row(
       model: models.settings.family.rawValue, variant: models.variant.name, seed: corpora.seed,
       rhoOutput: rhoOutput, rhoRepresentation: representation, transfer: transfer.transfer,
