@@ -209,21 +209,6 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
     return Double(opening.count) / Double(max(prompts.count, 1))
   }
 
-  /// Mean projection ⟨h, unit⟩ of the states of `prompts` at this direction's depth and
-  /// position, with `unit` any unit vector (for example another model's direction).
-  public func meanProjection(
-    of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float]
-  )
-    -> Double
-  {
-    var total = 0.0
-    for prompt in prompts {
-      let state = Self.states(model, prompt, at: position)[depth]
-      for c in state.indices { total += Double(state[c]) * Double(unit[c]) }
-    }
-    return total / Double(max(prompts.count, 1))
-  }
-
   /// Each prompt's projection ⟨h, unit⟩ at this direction's depth and position.
   public func projections(
     of model: some ResidualStreamReadable, prompts: [[Int]], onto unit: [Float]
