@@ -9,20 +9,6 @@ struct RunKey: Sendable, Hashable {
   /// The seed.
   var seed: UInt64
 
-  /// The key of a record.
-  init(_ record: RunRecord) {
-    self.init(
-      model: record.model, variant: record.variant, condition: record.condition, seed: record.seed)
-  }
-
-  /// A key from its parts.
-  init(model: ModelFamily, variant: String, condition: AttackCondition, seed: UInt64) {
-    self.model = model
-    self.variant = variant
-    self.condition = condition
-    self.seed = seed
-  }
-
   /// Every run of `experiment`, in the order `runAll` returns them (family, seed, variant,
   /// condition), mapped to its position.
   static func order(of experiment: Experiment) -> [RunKey: Int] {
@@ -40,5 +26,13 @@ struct RunKey: Sendable, Hashable {
       }
     }
     return order
+  }
+}
+
+extension RunKey {
+  /// The key of a record.
+  init(_ record: RunRecord) {
+    self.init(
+      model: record.model, variant: record.variant, condition: record.condition, seed: record.seed)
   }
 }
