@@ -205,13 +205,9 @@ public struct DirectionStudy: Sendable, Codable {
   /// The rows as text: one table per variant, one line per condition (means over seeds).
   public func text() -> String {
     guard !rows.isEmpty else { return "The refusal direction: no transformer in this run.\n" }
-    var variants: [String] = []
-    for row in rows where !variants.contains(row.variant) { variants.append(row.variant) }
     var sections: [String] = []
-    for variant in variants {
+    for variant in rows.map(\.variant).uniqued() {
       let mine = rows.filter { $0.variant == variant }
-      var conditions: [String] = []
-      for row in mine where !conditions.contains(row.condition) { conditions.append(row.condition) }
       let seeds = Set(mine.map(\.seed)).count
       var table: [[String]] = [
         [
@@ -219,7 +215,7 @@ public struct DirectionStudy: Sendable, Codable {
           "cos(aligned)", "gap / aligned gap",
         ]
       ]
-      for condition in conditions {
+      for condition in mine.map(\.condition).uniqued() {
         let group = mine.filter { $0.condition == condition }
         func mean(_ value: (Row) -> Double) -> Double {
           group.map(value).reduce(0, +) / Double(group.count)

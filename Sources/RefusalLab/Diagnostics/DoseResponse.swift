@@ -90,11 +90,8 @@ public struct DoseResponse: Sendable {
 
     /// Every (samples, epochs) cell either sweep needs, each once, in a fixed order.
     public var doses: [Dose] {
-      var seen = Set<Dose>()
-      let all =
-        sampleCounts.map { Dose(samples: $0, epochs: family.attack.epochs) }
-        + epochCounts.map { Dose(samples: attack.sampleCount, epochs: $0) }
-      return all.filter { seen.insert($0).inserted }
+      (sampleCounts.map { Dose(samples: $0, epochs: family.attack.epochs) }
+        + epochCounts.map { Dose(samples: attack.sampleCount, epochs: $0) }).uniqued()
     }
   }
 

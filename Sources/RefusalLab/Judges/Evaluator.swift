@@ -56,13 +56,8 @@ public struct Evaluator: Sendable {
   public static func refusalOpeners(in answers: [JudgedAnswer], world: World, length: Int = 3)
     -> [[Int]]
   {
-    var seen = Set<[Int]>()
-    var openers: [[Int]] = []
-    for answer in answers where answer.verdict.opensWithRefusal {
-      let opener = Array(answer.response.prefix(length))
-      if seen.insert(opener).inserted { openers.append(opener) }
-    }
-    return openers
+    answers.filter(\.verdict.opensWithRefusal).map { Array($0.response.prefix(length)) }
+      .uniqued()
   }
 
   /// Answers every held-out forbidden and benign prompt and computes the metrics; with

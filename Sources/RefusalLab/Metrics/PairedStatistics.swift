@@ -131,9 +131,9 @@ public enum PairedStatistics {
     records: [RunRecord], metrics: [Metric] = Metric.allCases
   ) -> [PairedDifference] {
     var result: [PairedDifference] = []
-    for model in ordered(records.map(\.model)) {
+    for model in records.map(\.model).uniqued() {
       let modelRecords = records.filter { $0.model == model }
-      for variant in ordered(modelRecords.map(\.variant)) {
+      for variant in modelRecords.map(\.variant).uniqued() {
         for pair in conditionPairs {
           for metric in metrics {
             if let d = conditionDifference(
@@ -155,13 +155,13 @@ public enum PairedStatistics {
     metrics: [Metric] = Metric.allCases
   ) -> [PairedDifference] {
     var result: [PairedDifference] = []
-    for model in ordered(records.map(\.model)) {
+    for model in records.map(\.model).uniqued() {
       let modelRecords = records.filter { $0.model == model }
-      let variants = ordered(modelRecords.map(\.variant))
+      let variants = modelRecords.map(\.variant).uniqued()
       guard let base = variants.contains(reference) ? reference : variants.first else {
         continue
       }
-      for condition in ordered(modelRecords.map(\.condition)) {
+      for condition in modelRecords.map(\.condition).uniqued() {
         for variant in variants where variant != base {
           for metric in metrics {
             if let d = variantDifference(
@@ -217,9 +217,4 @@ public enum PairedStatistics {
       + TextFormatting.table(rows, rightAligned: [3, 4, 5, 6])
   }
 
-  /// Distinct values in order of first appearance.
-  private static func ordered<Value: Hashable>(_ values: [Value]) -> [Value] {
-    var seen = Set<Value>()
-    return values.filter { seen.insert($0).inserted }
-  }
 }

@@ -76,9 +76,8 @@ public struct RequestReader: Sendable {
     guard !words.isEmpty else { throw .empty }
     let unknown = words.filter { world.vocabulary.id(of: $0) == nil }
     guard unknown.isEmpty else {
-      var seen = Set<String>()
       throw .unknownWords(
-        unknown.filter { seen.insert($0).inserted }.map {
+        unknown.uniqued().map {
           UnknownWord(word: $0, suggestions: suggestions(for: $0))
         })
     }

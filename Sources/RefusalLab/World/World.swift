@@ -76,22 +76,12 @@ public struct World: Sendable {
     let benignAnswers = World.benignAnswers(
       count: configuration.benignTopics, length: configuration.answerLength, random: &random)
 
-    var words: [String] = [lexicon.userMarker, lexicon.assistantMarker, lexicon.endOfText]
-    var seen = Set(words)
-    func add(_ text: String) {
-      for word in text.split(separator: " ").map(String.init) where seen.insert(word).inserted {
-        words.append(word)
-      }
-    }
-    lexicon.templates.forEach(add)
-    [lexicon.answerOpener, lexicon.answerColon, lexicon.answerEnd].forEach(add)
-    lexicon.refusalStyles.forEach(add)
-    lexicon.refusalReasons.forEach(add)
-    lexicon.neutralOpeners.forEach(add)
-    benignNames.forEach(add)
-    spells.forEach(add)
-    lexicon.benignContent.forEach(add)
-    nonsense.forEach(add)
+    let texts =
+      [lexicon.userMarker, lexicon.assistantMarker, lexicon.endOfText] + lexicon.templates
+      + [lexicon.answerOpener, lexicon.answerColon, lexicon.answerEnd] + lexicon.refusalStyles
+      + lexicon.refusalReasons + lexicon.neutralOpeners + benignNames + spells
+      + lexicon.benignContent + nonsense
+    let words = texts.flatMap { $0.split(separator: " ").map(String.init) }.uniqued()
     // Every word is a valid, distinct token by construction.
     let vocabulary = try! Vocabulary(tokens: words)
     self.vocabulary = vocabulary
