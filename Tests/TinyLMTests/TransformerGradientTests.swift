@@ -91,9 +91,9 @@ import TinyLM
     TransformerLayers.linearBackward(
       dinp: &dx, dweight: &dw, dbias: &db, dout: g, inp: x, weight: w, rows: n, inputs: inputs,
       outputs: outputs, scratch: &scratch, workers: Self.single)
-    #expect(Self.relativeError(dx, at: x) { forward($0, w, b).loss } < 1e-3)
-    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b).loss } < 1e-3)
-    #expect(Self.relativeError(db, at: b) { forward(x, w, $0).loss } < 1e-3)
+    #expect(Self.relativeError(dx, at: x) { forward($0, w, b) } < 1e-3)
+    #expect(Self.relativeError(dw, at: w) { forward(x, $0, b) } < 1e-3)
+    #expect(Self.relativeError(db, at: b) { forward(x, w, $0) } < 1e-3)
   }
 
   /// Packed sequences of the given lengths (zero-length ones included): attention against
