@@ -64,7 +64,7 @@ let package = Package(
     .executableTarget(name: "Defenses", dependencies: ["RefusalLab"], path: "Examples/Defenses"),
     .testTarget(name: "TinyLMTests", dependencies: ["TinyLM"]),
     .testTarget(name: "RefusalLabTests", dependencies: ["RefusalLab"]),
-    .testTarget(name: "CLITests", dependencies: ["refusal-lab"]),
+    .testTarget(name: "CLITests", dependencies: ["refusal-lab", "RefusalLab", "TinyLM"]),
   ],
   swiftLanguageModes: [.v6]
 )

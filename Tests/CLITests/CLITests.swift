@@ -7,6 +7,8 @@ struct Tool {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether the tool exited (rather than being ended by a signal).
+    var exited = true
   }
 
   static let url: URL? = {
@@ -37,7 +39,7 @@ struct Tool {
     process.waitUntilExit()
     return Output(
       status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
+      stderr: String(decoding: stderr, as: UTF8.self), exited: process.terminationReason == .exit)
   }
 }
 
