@@ -55,7 +55,7 @@ struct CLITests {
     "--help describes the tool and each command",
     arguments: [
       [], ["demo"], ["sample"], ["train"], ["inspect"], ["bench-train"], ["tree"], ["rho"],
-      ["prefill"], ["dose"], ["run"], ["sweep"],
+      ["prefill"], ["dose"], ["run"], ["sweep"], ["chat"], ["words"],
     ])
   func help(command: [String]) throws {
     let output = try Tool.run(command + ["--help"])
