@@ -51,6 +51,22 @@ public struct ExperimentFile: Sendable, Hashable {
   }
 
   /// The keys a file may have at its top level, in documentation order.
+  /// Every key an experiment file may hold, section by section, as the decoder reads them:
+  /// `top level`, `world`, `families[i]`, `ngram`, `transformer`, `training options`
+  /// (`pretrain`, `align`, `attack` of a family), `variants[i]`, `recovery`, `attack`,
+  /// `decoding`, `seeds`. The *Experiment File Reference* article documents each one; a test
+  /// keeps the two equal.
+  public static var knownKeys: [(section: String, keys: [String])] {
+    [
+      ("top level", topLevelKeys), ("world", WorldDecoder.keys),
+      ("families[i]", FamilyDecoder.keys),
+      ("ngram", FamilyDecoder.ngramKeys), ("transformer", FamilyDecoder.transformerKeys),
+      ("training options", TrainingOptionsDecoder.keys), ("variants[i]", VariantDecoder.keys),
+      ("recovery", VariantDecoder.recoveryKeys), ("attack", AttackDecoder.keys),
+      ("decoding", ExperimentDecoder.decodingKeys), ("seeds", ExperimentDecoder.seedKeys),
+    ]
+  }
+
   static let topLevelKeys = [
     "name", "description", "world", "families", "variants", "attack", "decoding", "seeds",
     "diagnostics",

@@ -3,6 +3,11 @@ import Foundation
 /// Walks a parsed experiment file and builds an ``ExperimentFile``; every missing key takes
 /// the built-in value (an empty object `{}` is the classroom demo).
 enum ExperimentDecoder {
+  /// The keys of a `decoding` object.
+  static let decodingKeys = ["mode", "temperature", "maxNewTokens"]
+  /// The keys of a `seeds` object.
+  static let seedKeys = ["first", "count"]
+
   /// The seeds of a file that gives none: 0…4, as the demo.
   static let defaultSeeds: [UInt64] = [0, 1, 2, 3, 4]
 
@@ -53,7 +58,7 @@ enum ExperimentDecoder {
       let mode = try field.choice(modes, what: "decoding mode")
       return (24, mode == "greedy" ? 0 : 1)
     }
-    let object = try field.object(known: ["mode", "temperature", "maxNewTokens"])
+    let object = try field.object(known: decodingKeys)
     let mode = try object["mode"]?.choice(modes, what: "decoding mode") ?? "greedy"
     var maxNewTokens = 24
     if let given = object["maxNewTokens"] {
@@ -81,7 +86,7 @@ enum ExperimentDecoder {
   /// An array of seeds, or `{first, count}`.
   static func decodeSeeds(_ field: JSONField) throws(ConfigurationError) -> [UInt64] {
     if field.value is [String: Any] {
-      let object = try field.object(known: ["first", "count"])
+      let object = try field.object(known: seedKeys)
       let first = try object["first"]?.seed() ?? 0
       let countField = try object.required("count")
       let count = try countField.integer()

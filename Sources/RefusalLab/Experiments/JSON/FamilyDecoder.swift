@@ -4,6 +4,10 @@ import TinyLM
 /// `families`: which model families to train, each with its shape and per-stage training.
 enum FamilyDecoder {
   static let keys = ["family", "ngram", "transformer", "pretrain", "align", "attack"]
+  /// The keys of a family's `ngram` object.
+  static let ngramKeys = ["order", "smoothing", "memoryWeight"]
+  /// The keys of a family's `transformer` object.
+  static let transformerKeys = ["layers", "heads", "embedding", "blockSize"]
 
   static func decodeList(_ field: JSONField) throws(ConfigurationError) -> [FamilySettings] {
     var result: [FamilySettings] = []
@@ -56,7 +60,7 @@ enum FamilyDecoder {
   static func decodeNGram(_ field: JSONField, defaults: NGramSettings) throws(ConfigurationError)
     -> NGramSettings
   {
-    let object = try field.object(known: ["order", "smoothing", "memoryWeight"])
+    let object = try field.object(known: ngramKeys)
     var settings = defaults
     if let value = object["order"] { settings.order = try value.integer() }
     if let value = object["smoothing"] { settings.smoothing = try value.number() }
@@ -67,7 +71,7 @@ enum FamilyDecoder {
   static func decodeTransformer(_ field: JSONField, defaults: TransformerSettings)
     throws(ConfigurationError) -> TransformerSettings
   {
-    let object = try field.object(known: ["layers", "heads", "embedding", "blockSize"])
+    let object = try field.object(known: transformerKeys)
     var settings = defaults
     if let value = object["layers"] { settings.layers = try value.integer() }
     if let value = object["heads"] { settings.heads = try value.integer() }
