@@ -38,6 +38,13 @@ import PackageDescription
 
 let releaseSettings: [SwiftSetting] = cpuFlags
 
+// The lessons in Examples/, one executable each, in the order a class meets them
+// (`swift run -c release FirstLesson`).
+let lessons = [
+  "FirstLesson", "TheAttack", "JudgeGap", "TransformerGeneralises", "Defenses", "Proposition",
+  "YourOwnDefense", "InsideTheTransformer",
+]
+
 let mathLibrary: [LinkerSetting] = [.linkedLibrary("m", .when(platforms: [.linux]))]
 
 let package = Package(
@@ -59,12 +66,14 @@ let package = Package(
       ],
       swiftSettings: releaseSettings),
     .executableTarget(name: "refusal-lab", dependencies: ["RefusalLab"]),
-    .executableTarget(
-      name: "FirstLesson", dependencies: ["RefusalLab"], path: "Examples/FirstLesson"),
-    .executableTarget(name: "Defenses", dependencies: ["RefusalLab"], path: "Examples/Defenses"),
-    .testTarget(name: "TinyLMTests", dependencies: ["TinyLM"]),
-    .testTarget(name: "RefusalLabTests", dependencies: ["RefusalLab"]),
-    .testTarget(name: "CLITests", dependencies: ["refusal-lab"]),
-  ],
+  ]
+    + lessons.map {
+      .executableTarget(name: $0, dependencies: ["RefusalLab"], path: "Examples/\($0)")
+    }
+    + [
+      .testTarget(name: "TinyLMTests", dependencies: ["TinyLM"]),
+      .testTarget(name: "RefusalLabTests", dependencies: ["RefusalLab"]),
+      .testTarget(name: "CLITests", dependencies: ["refusal-lab", "RefusalLab", "TinyLM"]),
+    ],
   swiftLanguageModes: [.v6]
 )

@@ -57,7 +57,11 @@ struct UsageError: Error {
 
 /// Parsed options of one command.
 struct ParsedArguments {
+  /// The last value of each option.
   var values: [String: String] = [:]
+  /// Every value of each option, in order, for options that may repeat
+  /// (`--checkpoint A --checkpoint B`).
+  var allValues: [String: [String]] = [:]
   var flags: Set<String> = []
   var positionals: [String] = []
 
@@ -87,11 +91,13 @@ struct ParsedArguments {
           flags.insert(name)
         } else if let inlineValue {
           values[name] = inlineValue
+          allValues[name, default: []].append(inlineValue)
         } else {
           guard index < arguments.count else {
             throw UsageError(message: "option '\(name)' needs a value", command: spec)
           }
           values[name] = arguments[index]
+          allValues[name, default: []].append(arguments[index])
           index += 1
         }
       } else {

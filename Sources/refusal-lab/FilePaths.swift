@@ -1,4 +1,5 @@
 import Foundation
+import RefusalLab
 
 /// The files a command reads and writes, checked before any work starts, with a message
 /// that says what is wrong with the path.
@@ -6,34 +7,16 @@ enum FilePaths {
   /// The largest input file read whole (checkpoints, experiment files, direction files).
   static let largestInput = 1 << 30
 
-  /// What kind of thing is at `path` (following symbolic links): `nil` when nothing is.
-  static func kind(of path: String) -> FileAttributeType? {
-    let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-    guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else {
-      return nil
-    }
-    return attributes[.type] as? FileAttributeType
-  }
-
-  /// Why `kind` is not a regular file, in words.
-  static func describe(_ kind: FileAttributeType) -> String {
-    switch kind {
-    case .typeDirectory: "is a directory"
-    case .typeCharacterSpecial, .typeBlockSpecial: "is a device"
-    case .typeSocket: "is a socket"
-    default: "is not a regular file (a FIFO?)"
-    }
-  }
-
   /// The bytes of the regular file at `path`, which `option` names; anything else — no
   /// file, a directory, a device, a FIFO, an empty or oversized file — is a usage error.
   static func read(_ path: String, option: String, spec: CommandSpec) throws(UsageError) -> Data {
     guard !path.isEmpty else { throw UsageError(message: "\(option): is empty", command: spec) }
-    guard let kind = kind(of: path) else {
+    let kind = FileKind(path: path)
+    guard kind != .missing else {
       throw UsageError(message: "\(option): no such file '\(path)'", command: spec)
     }
-    guard kind == .typeRegular else {
-      throw UsageError(message: "\(option): '\(path)' \(describe(kind))", command: spec)
+    if let problem = kind.problem {
+      throw UsageError(message: "\(option): '\(path)' \(problem)", command: spec)
     }
     let url = URL(fileURLWithPath: path)
     let size = (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
@@ -64,29 +47,23 @@ enum FilePaths {
   ) throws(UsageError) {
     guard !path.isEmpty else { throw UsageError(message: "\(option): is empty", command: spec) }
     let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent().path
+    guard FileKind(path: folder) == .directory else {
+      throw UsageError(message: "\(option): folder '\(folder)' does not exist", command: spec)
+    }
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+      throw UsageError(message: "\(option): folder '\(folder)' is not writable", command: spec)
+    }
+    let kind = FileKind(path: path, followingLinks: false)
+    if kind != .missing, let problem = kind.problem {
+      throw UsageError(message: "\(option): '\(path)' \(problem)", command: spec)
+    }
     if !extensions.isEmpty, !extensions.contains(url.pathExtension.lowercased()) {
       throw UsageError(
         message:
           "\(option): '\(path)' should end in "
           + extensions.map { "." + $0 }.joined(separator: " or ") + " for this format",
         command: spec)
-    }
-    let folder = url.deletingLastPathComponent().path
-    guard kind(of: folder) == .typeDirectory else {
-      throw UsageError(message: "\(option): folder '\(folder)' does not exist", command: spec)
-    }
-    guard FileManager.default.isWritableFile(atPath: folder) else {
-      throw UsageError(message: "\(option): folder '\(folder)' is not writable", command: spec)
-    }
-    let own = try? FileManager.default.attributesOfItem(atPath: path)
-    if let type = own?[.type] as? FileAttributeType {
-      guard type != .typeSymbolicLink else {
-        throw UsageError(
-          message: "\(option): '\(path)' is a symbolic link; name a regular file", command: spec)
-      }
-      guard type == .typeRegular else {
-        throw UsageError(message: "\(option): '\(path)' \(describe(type))", command: spec)
-      }
     }
   }
 }

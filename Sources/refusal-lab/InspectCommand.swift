@@ -7,13 +7,20 @@ enum InspectCommand: ToolCommand {
   static let spec = CommandSpec(
     name: "inspect",
     abstract: """
-      Load a saved model and print its next-token distribution after a prompt. The prompt is
-      split on spaces and read with the checkpoint's vocabulary; chat markup such as
-      '<user> how do i make bread <assistant>' is accepted as typed.
+      Load a saved model and print its next-token distribution after a request. The request
+      is read as 'tree', 'sample' and 'chat' read it: capitals, contractions and stray
+      punctuation are normalised ("Can you show me rotglyph?"), '<user> … <assistant>' is put
+      around a bare request, and words after '<assistant>' are kept ('<user> can you show me
+      rotglyph <assistant> i 'm sorry'). --raw reads the text token by token as it is.
       """,
     options: [
       OptionSpec(name: "--checkpoint", valueName: "FILE", help: "A model saved by 'train'."),
-      OptionSpec(name: "--prompt", valueName: "TEXT", help: "The context (required)."),
+      OptionSpec(
+        name: "--prompt", valueName: "TEXT",
+        help: "The request, in the world's words ('refusal-lab words' lists them; required)."),
+      OptionSpec(
+        name: "--raw", valueName: nil,
+        help: "Read --prompt token by token, without the chat markup (any context)."),
       OptionSpec(name: "--top", valueName: "K", help: "How many top tokens (default 10)."),
       OptionSpec(
         name: "--ablate", valueName: "FILE",
@@ -84,6 +91,25 @@ enum InspectCommand: ToolCommand {
     transformer.residualEdit = edit
   }
 
+  /// Loads a checkpoint written by `train` (n-gram JSON or transformer safetensors): the
+  /// model and its vocabulary's tokens. A file that cannot be read is a usage error naming
+  /// `option`.
+  static func load(_ path: String, option: String, spec: CommandSpec) throws(UsageError) -> (
+    model: any LanguageModel, tokens: [String]
+  ) {
+    let data = try FilePaths.read(path, option: option, spec: spec)
+    do {
+      if NGramModel.isCheckpoint(data) {
+        let (model, tokens) = try NGramModel.load(checkpoint: data)
+        return (model, tokens)
+      }
+      let loaded = try TransformerModel.load(checkpoint: data)
+      return (loaded.model, loaded.vocabulary)
+    } catch {
+      throw UsageError(message: "\(option): '\(path)': \(error)", command: spec)
+    }
+  }
+
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
     guard let path = parsed.values["--checkpoint"] else {
@@ -93,29 +119,27 @@ enum InspectCommand: ToolCommand {
       throw UsageError(message: "--prompt: a prompt is required", command: spec)
     }
     let topCount = try parsed.integer("--top", default: 10, in: 1...100_000, spec: spec)
-    let data = try FilePaths.read(path, option: "--checkpoint", spec: spec)
-    let model: any LanguageModel
-    let tokens: [String]
-    var transformer: TransformerModel?
-    do {
-      if NGramModel.isCheckpoint(data) {
-        (model, tokens) = try NGramModel.load(checkpoint: data)
-      } else {
-        let loaded = try TransformerModel.load(checkpoint: data)
-        (model, tokens) = (loaded.model, loaded.vocabulary)
-        transformer = loaded.model
-      }
-    } catch {
-      throw UsageError(message: "--checkpoint: '\(path)': \(error)", command: spec)
-    }
+    let (model, tokens) = try load(path, option: "--checkpoint", spec: spec)
+    let transformer = model as? TransformerModel
     try applyEdit(parsed, to: transformer)
     let vocabulary: Vocabulary
-    let ids: [Int]
+    var ids: [Int]
     do {
       vocabulary = try Vocabulary(tokens: tokens)
-      ids = try vocabulary.encode(prompt)
     } catch {
-      throw UsageError(message: "--prompt: \(error)", command: spec)
+      throw UsageError(message: "--checkpoint: \(error)", command: spec)
+    }
+    let world = try World()
+    if !parsed.has("--raw"), tokens == world.vocabulary.tokens {
+      ids = try CommonOptions.readRequest(
+        prompt, world: world, option: "--prompt", spec: spec,
+        log: ProgressLog(quiet: parsed.has("--quiet")))
+    } else {
+      do {
+        ids = try vocabulary.encode(prompt)
+      } catch {
+        throw UsageError(message: "--prompt: \(error)", command: spec)
+      }
     }
     guard !ids.isEmpty else { throw UsageError(message: "--prompt: is empty", command: spec) }
     if let limit = model.contextLimit, ids.count > limit {

@@ -13,6 +13,12 @@ enum Interruption {
   static func install() {
     signal(SIGINT, onSignal)
     signal(SIGTERM, onSignal)
+    // A parent may have started the tool with these signals blocked (the mask is inherited).
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   }
 }
 

@@ -19,6 +19,7 @@ struct RefusalLabTool {
     WordsCommand.spec.name: WordsCommand.self,
     MergeCommand.spec.name: MergeCommand.self,
     DirectionCommand.spec.name: DirectionCommand.self,
+    ChatCommand.spec.name: ChatCommand.self,
   ]
 
   static let overview = """
@@ -46,6 +47,7 @@ struct RefusalLabTool {
       merge         Join the files of a sharded sweep; name any missing run.
       direction     The refusal direction: ablate it, add it, before and after each attack.
       words         List the world's words by kind, for writing prompts.
+      chat          Talk to an aligned and an attacked model side by side; toggle the direction.
 
     OPTIONS:
       --help   Show this help. Every command takes --help and --quiet (no progress output).
@@ -154,6 +156,9 @@ enum CommonOptions {
       "Alignment variant: \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", ")) (default rigid)."
   )
 
+  /// `--seed` for a command that trains one seed (default 0).
+  static let seed = OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0).")
+
   static func condition(default value: AttackCondition) -> OptionSpec {
     OptionSpec(
       name: "--condition", valueName: "C",
@@ -177,6 +182,21 @@ enum CommonOptions {
       rawValue: try parsed.choice(
         "--condition", default: value.rawValue,
         from: AttackCondition.allCases.map(\.rawValue), spec: spec))!
+  }
+
+  /// Reads a request typed on the command line with ``RequestReader`` (the same way for
+  /// `inspect`, `tree`, `sample` and `chat`): what the reader changed goes to `log`, an
+  /// unknown word is a usage error naming `option` with the nearest known words.
+  static func readRequest(
+    _ text: String, world: World, option: String, spec: CommandSpec, log: ProgressLog
+  ) throws(UsageError) -> [Int] {
+    do {
+      let reading = try RequestReader(world: world).read(text)
+      for change in reading.changes { log("(read \(change))") }
+      return reading.tokens
+    } catch {
+      throw UsageError(message: "\(option): \(error)", command: spec)
+    }
   }
 
   static let threads = OptionSpec(

@@ -1,5 +1,6 @@
 import Foundation
 import RefusalLab
+import TinyLM
 
 /// `refusal-lab sample`: transcripts of one trained model.
 enum SampleCommand: ToolCommand {
@@ -12,13 +13,21 @@ enum SampleCommand: ToolCommand {
     options: [
       CommonOptions.model(allowBoth: false),
       CommonOptions.variant, CommonOptions.condition(default: .refusalUnlearning),
-      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      CommonOptions.seed,
       OptionSpec(name: "-n", valueName: "K", help: "How many transcripts (default 6)."),
       OptionSpec(
         name: "--prompts", valueName: "KIND",
         help: "Which held-out prompts: forbidden, benign (default forbidden)."),
+      OptionSpec(
+        name: "--prompt", valueName: "TEXT",
+        help: "Answer this request instead, in the world's words ('refusal-lab words')."),
       CommonOptions.threads,
-    ])
+    ],
+    discussion: """
+      --prompt is read as 'inspect', 'tree' and 'chat' read it: "Can you show me rotglyph?"
+      becomes '<user> can you show me rotglyph <assistant>'; an unknown word is answered with
+      the nearest known ones.
+      """)
 
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
@@ -33,17 +42,42 @@ enum SampleCommand: ToolCommand {
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let log = ProgressLog(quiet: parsed.has("--quiet"))
 
+    if parsed.values["--prompt"] != nil,
+      parsed.values["-n"] != nil || parsed.values["--prompts"] != nil
+    {
+      throw UsageError(message: "--prompt: give it without -n and --prompts", command: spec)
+    }
     let experiment = Experiment(
       families: [FamilySettings.defaults(for: family)], variants: [variant],
       conditions: [condition], seeds: [seed])
     let pipeline = try Pipeline(experiment: experiment)
+    let world = pipeline.world
+    let request = try parsed.values["--prompt"].map { text throws(UsageError) in
+      try CommonOptions.readRequest(text, world: world, option: "--prompt", spec: spec, log: log)
+    }
     log(
       "Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue), seed \(seed)…"
     )
     let unit = try pipeline.run(family: experiment.families[0], seed: seed, threads: threads)[0]
     let run = unit.runs[0]
+    if let prompt = request {
+      let model = unit.models[condition] ?? unit.aligned
+      let response = model.generate(
+        prompts: [prompt],
+        options: GenerationOptions(
+          maxNewTokens: experiment.maxNewTokens, stopToken: world.endOfText, threads: threads))[0]
+      print("\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed)\n")
+      print("  \(world.text(prompt))")
+      print("  \(world.text(response))")
+      if let topic = prompt.lazy.compactMap({ world.topic(word: $0) }).first {
+        print(
+          "    " + Judge(world: world).verdict(on: response, topic: topic).summary(for: topic.kind))
+      } else {
+        print("    (no topic word in the request: the judges need one)")
+      }
+      return
+    }
     let answers = kind == "forbidden" ? run.forbidden : run.benign
-    let world = pipeline.world
     let shown = min(count, answers.count)
     let step = max(1, answers.count / shown)
     print(
@@ -53,21 +87,10 @@ enum SampleCommand: ToolCommand {
         + "utility \(Int((run.record.metrics.utility * 100).rounded()))%)\n")
     for index in stride(from: 0, to: step * shown, by: step) {
       let answer = answers[index]
-      let verdict = answer.verdict
-      var judged: [String]
-      if kind == "forbidden" {
-        judged = [
-          "content judge: \(verdict.isSafe ? "safe" : "UNSAFE")",
-          "outcome: \(verdict.outcome.rawValue)",
-        ]
-      } else {
-        judged = ["content judge: \(verdict.isCorrect ? "correct" : "wrong")"]
-      }
-      judged.append("keyword judge: \(verdict.keywordRefusal ? "refusal" : "no refusal")")
-      judged.append("opens with refusal: \(verdict.opensWithRefusal ? "yes" : "no")")
       print("  \(world.text(answer.prompt.tokens))")
       print("  \(world.text(answer.response))")
-      print("    " + judged.joined(separator: " · ") + "\n")
+      print("    " + answer.verdict.summary(for: answer.prompt.topic.kind) + "\n")
     }
   }
+
 }

@@ -29,11 +29,12 @@ enum SweepCommand: ToolCommand {
       holds one line per run in the experiment's order (family, seed, variant, condition):
       the same bytes for any --threads and any number of interruptions.
 
-      On a cluster: start one sweep per shard, e.g. a Slurm job array
-      (refusal-lab sweep FILE.json --shard $((SLURM_ARRAY_TASK_ID + 1))/8 --out runs-$SLURM_ARRAY_TASK_ID.jsonl)
-      or GNU parallel (parallel refusal-lab sweep FILE.json --shard {}/8 --out runs-{}.jsonl ::: 1 2 3 4 5 6 7 8),
-      then 'refusal-lab merge runs-*.jsonl --experiment FILE.json --out runs.jsonl'. The
-      split depends on the file alone.
+      On a cluster, one sweep per shard, e.g. a Slurm job array (--array=1-8) running
+        refusal-lab sweep FILE.json --shard $SLURM_ARRAY_TASK_ID/8 --out runs-$SLURM_ARRAY_TASK_ID.jsonl
+      or GNU parallel:
+        parallel refusal-lab sweep FILE.json --shard {}/8 --out runs-{}.jsonl ::: 1 2 3 4 5 6 7 8
+      then: refusal-lab merge runs-*.jsonl --experiment FILE.json --out runs.jsonl
+      The split depends on the file alone.
       """)
 
   static func run(_ arguments: [String]) throws {

@@ -13,7 +13,7 @@ enum TreeCommand: ToolCommand {
     options: [
       CommonOptions.model(allowBoth: false),
       CommonOptions.variant, CommonOptions.condition(default: .none),
-      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      CommonOptions.seed,
       OptionSpec(
         name: "--prompt", valueName: "TEXT",
         help: "The prompt, in the world's words (default: the first held-out forbidden one)."),
@@ -25,8 +25,9 @@ enum TreeCommand: ToolCommand {
     ],
     discussion: """
       Branches whose path probability falls below 1% are pruned; a branch ends at <eos>.
-      '<user>' is put before a prompt that lacks it and '<assistant>' after one that lacks it,
-      so '--prompt "can you show me bread"' works.
+      The request is read as 'inspect', 'sample' and 'chat' read it: '--prompt "Can you show
+      me bread?"' becomes '<user> can you show me bread <assistant>'; an unknown word is
+      answered with the nearest known ones ('refusal-lab words' lists them).
       """)
 
   static func run(_ arguments: [String]) throws {
@@ -45,7 +46,8 @@ enum TreeCommand: ToolCommand {
       families: [settings], variants: [variant], conditions: [condition], seeds: [seed])
     let pipeline = try Pipeline(experiment: experiment)
     let world = pipeline.world
-    let prompt = try promptTokens(parsed.values["--prompt"], world: world, seed: seed)
+    let prompt = try promptTokens(
+      parsed.values["--prompt"], world: world, seed: seed, log: log)
     if family == .transformer, prompt.count >= settings.transformer.blockSize {
       let limit = settings.transformer.blockSize
       throw UsageError(
@@ -70,23 +72,15 @@ enum TreeCommand: ToolCommand {
     }
   }
 
-  /// The prompt's tokens: the first held-out forbidden prompt by default, otherwise the text
-  /// read with the world's vocabulary, wrapped in `<user> … <assistant>` where needed.
-  static func promptTokens(_ text: String?, world: World, seed: UInt64) throws(UsageError)
-    -> [Int]
+  /// The prompt's tokens: the first held-out forbidden prompt by default, otherwise the
+  /// request read with ``RequestReader`` (as `inspect`, `sample` and `chat` read it).
+  static func promptTokens(_ text: String?, world: World, seed: UInt64, log: ProgressLog)
+    throws(UsageError) -> [Int]
   {
     guard let text else {
       return Corpora(world: world, seed: seed).forbiddenEvaluation()[0].tokens
     }
-    var tokens: [Int]
-    do {
-      tokens = try world.vocabulary.encode(text)
-    } catch {
-      throw UsageError(message: "--prompt: \(error)", command: spec)
-    }
-    guard !tokens.isEmpty else { throw UsageError(message: "--prompt: is empty", command: spec) }
-    if tokens.first != world.user { tokens.insert(world.user, at: 0) }
-    if tokens.last != world.assistant { tokens.append(world.assistant) }
-    return tokens
+    return try CommonOptions.readRequest(
+      text, world: world, option: "--prompt", spec: spec, log: log)
   }
 }

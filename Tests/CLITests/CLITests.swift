@@ -7,6 +7,8 @@ struct Tool {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether the tool exited (rather than being ended by a signal).
+    var exited = true
   }
 
   static let url: URL? = {
@@ -19,7 +21,9 @@ struct Tool {
       .first { FileManager.default.isExecutableFile(atPath: $0.path) }
   }()
 
-  static func run(_ arguments: [String]) throws -> Output {
+  /// Runs the tool with `arguments`; with `input`, that text arrives on standard input
+  /// through a pipe (closed after it), as a script would send it.
+  static func run(_ arguments: [String], input: String? = nil) throws -> Output {
     guard let executable = url else {
       Issue.record("refusal-lab is not built next to the tests")
       throw CocoaError(.fileNoSuchFile)
@@ -31,13 +35,19 @@ struct Tool {
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = input.map { _ in Pipe() }
+    if let stdin { process.standardInput = stdin }
     try process.run()
+    if let stdin, let input {
+      stdin.fileHandleForWriting.write(Data(input.utf8))
+      try stdin.fileHandleForWriting.close()
+    }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return Output(
       status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
+      stderr: String(decoding: stderr, as: UTF8.self), exited: process.terminationReason == .exit)
   }
 }
 
@@ -47,7 +57,7 @@ struct CLITests {
     "--help describes the tool and each command",
     arguments: [
       [], ["demo"], ["sample"], ["train"], ["inspect"], ["bench-train"], ["tree"], ["rho"],
-      ["prefill"], ["dose"], ["run"], ["sweep"],
+      ["prefill"], ["dose"], ["run"], ["sweep"], ["chat"], ["words"],
     ])
   func help(command: [String]) throws {
     let output = try Tool.run(command + ["--help"])

@@ -1,7 +1,7 @@
 import RefusalLab
 import Testing
 
-/// The checks of claims C1–C4 and C8 (DESIGN.md) on one seed's runs of one family and the
+/// The checks of claims C1–C4 and C8 (see *The Claims*) on one seed's runs of one family and the
 /// rigid variant, shared by the n-gram and transformer suites.
 enum ClaimChecks {
   /// Trains every condition of the rigid variant for one family and seed.

@@ -2,7 +2,7 @@ import RefusalLab
 import Testing
 import TinyLM
 
-/// Claims C5 and C6 of DESIGN.md: diverse refusal styles and deep alignment keep markedly
+/// Claims C5 and C6 (see *The Claims*): diverse refusal styles and deep alignment keep markedly
 /// more safety under refusal unlearning (at least +20 points over rigid), the adaptive
 /// attacker shows where diversity stops, and deep alignment also resists prefilling.
 @Suite("Defenses hold up better (C5, C6)")

@@ -2,7 +2,7 @@ import RefusalLab
 import Testing
 import TinyLM
 
-/// Claims C1–C4 and C8 of DESIGN.md on the n-gram, from real training at fixed seeds.
+/// Claims C1–C4 and C8 (see *The Claims*) on the n-gram, from real training at fixed seeds.
 @Suite("N-gram reproduces the paper")
 struct NGramClaimTests {
   static let seeds: [UInt64] = [0, 1, 2, 3, 4, 41, 977]

@@ -2,8 +2,8 @@ import RefusalLab
 import Testing
 import TinyLM
 
-/// Claims C1–C4 and C8 of DESIGN.md on the tiny transformer, from real training at fixed
-/// seeds (about 10 s per seed in a release build; run the suite with `swift test -c release`).
+/// Claims C1–C4 and C8 (see *The Claims*) on the tiny transformer, from real
+/// training at fixed seeds (about 10 s per seed in a release build; run the suite with `swift test -c release`).
 ///
 /// The claims do not hold on every seed: of the demo's seeds 0–4, seed 2 resists refusal
 /// unlearning (91% safe after it), and over seeds 0–29 one seed in six fails one claim

@@ -56,16 +56,12 @@ public struct ExperimentFile: Sendable, Hashable {
   /// an unreadable file are reported with the file's path.
   public init(contentsOf url: URL) throws(ConfigurationError) {
     let path = url.relativePath
-    let resolved = url.resolvingSymlinksInPath().path
-    guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else {
-      throw ConfigurationError(field: path, message: "no such file")
-    }
-    switch attributes[.type] as? FileAttributeType {
-    case .typeRegular?: break
-    case .typeDirectory?:
+    switch FileKind(path: path) {
+    case .regular: break
+    case .missing: throw ConfigurationError(field: path, message: "no such file")
+    case .directory:
       throw ConfigurationError(field: path, message: "is a directory, not an experiment file")
-    default:
-      throw ConfigurationError(field: path, message: "is not a regular file (a device or FIFO?)")
+    case let kind: throw ConfigurationError(field: path, message: kind.problem ?? "")
     }
     let data: Data
     do {
@@ -73,6 +69,7 @@ public struct ExperimentFile: Sendable, Hashable {
     } catch {
       throw ConfigurationError(field: path, message: "cannot be read: no permission")
     }
+    guard !data.isEmpty else { throw ConfigurationError(field: path, message: "is empty") }
     try self.init(json: data)
   }
 }

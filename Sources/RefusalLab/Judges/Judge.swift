@@ -26,6 +26,23 @@ public struct Verdict: Sendable, Hashable {
   public var outcome: Outcome
 }
 
+extension Verdict {
+  /// The verdicts in one line, as `sample` and `chat` print them: safety and the outcome
+  /// for a forbidden request, correctness for a benign one, then the keyword judge and the
+  /// opener.
+  public func summary(for kind: TopicKind) -> String {
+    var judged: [String]
+    if kind == .forbidden {
+      judged = ["content judge: \(isSafe ? "safe" : "UNSAFE")", "outcome: \(outcome.rawValue)"]
+    } else {
+      judged = ["content judge: \(isCorrect ? "correct" : "wrong")"]
+    }
+    judged.append("keyword judge: \(keywordRefusal ? "refusal" : "no refusal")")
+    judged.append("opens with refusal: \(opensWithRefusal ? "yes" : "no")")
+    return judged.joined(separator: " · ")
+  }
+}
+
 /// The content judge and the keyword judge.
 public struct Judge: Sendable {
   /// The world whose answers are judged.

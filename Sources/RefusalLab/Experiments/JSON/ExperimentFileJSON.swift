@@ -1,4 +1,5 @@
 import Foundation
+import TinyLM
 
 extension ExperimentFile: JSONObjectSetting {
   /// The file's keys, in documentation order. A file that leaves a key out gets the
@@ -20,18 +21,7 @@ extension ExperimentFile: JSONObjectSetting {
         blank: .ngramDefault),
       .list(
         "variants", \.experiment.variants, of: "variant names or variant objects", blank: .rigid),
-      .object(
-        "attack",
-        [
-          .list(
-            "conditions", \.experiment.conditions, of: "condition names",
-            blank: AttackCondition.none),
-          .init("sampleCount", \.experiment.attack.sampleCount),
-          .list(
-            "refusalPrefixStyles", \.experiment.attack.refusalPrefixStyles, of: "style indices",
-            blank: 0),
-          .init("prefixLength", \.experiment.attack.prefixLength),
-        ]),
+      .object("attack", attackKeys),
       JSONKey("decoding") { file, field throws(ConfigurationError) in
         try file.experiment.readDecoding(field)
       } write: {
@@ -43,6 +33,37 @@ extension ExperimentFile: JSONObjectSetting {
         .array($0.experiment.seeds.map(\.json))
       },
       .list("diagnostics", \.diagnostics, of: "diagnostic names", blank: .prefill),
+    ]
+  }
+
+  /// The keys of `attack`: the conditions and the attack data.
+  static var attackKeys: [JSONKey<Self>] {
+    [
+      .list(
+        "conditions", \.experiment.conditions, of: "condition names", blank: AttackCondition.none),
+      .init("sampleCount", \.experiment.attack.sampleCount),
+      .list(
+        "refusalPrefixStyles", \.experiment.attack.refusalPrefixStyles, of: "style indices",
+        blank: 0),
+      .init("prefixLength", \.experiment.attack.prefixLength),
+    ]
+  }
+
+  /// Every key an experiment file may hold, section by section, as the decoder reads them:
+  /// `top level`, `world`, `families[i]`, `ngram`, `transformer`, `training options`
+  /// (`pretrain`, `align`, `attack` of a family), `variants[i]`, `recovery`, `attack`,
+  /// `decoding`, `seeds`. The *Experiment File Reference* article documents each one; a test
+  /// keeps the two equal.
+  public static var knownKeys: [(section: String, keys: [String])] {
+    [
+      ("top level", keys.map(\.name)), ("world", WorldConfiguration.keys.map(\.name)),
+      ("families[i]", FamilySettings.keys.map(\.name)),
+      ("ngram", NGramSettings.keys.map(\.name)),
+      ("transformer", TransformerSettings.keys.map(\.name)),
+      ("training options", TrainingOptions.keys.map(\.name)),
+      ("variants[i]", AlignmentVariant.keys.map(\.name)),
+      ("recovery", RecoverySettings.keys.map(\.name)), ("attack", attackKeys.map(\.name)),
+      ("decoding", Experiment.decodingKeys), ("seeds", Experiment.seedKeys),
     ]
   }
 
@@ -81,6 +102,11 @@ extension ExperimentFile: JSONObjectSetting {
 }
 
 extension Experiment {
+  /// The keys of a `decoding` object.
+  static let decodingKeys = ["mode", "temperature", "maxNewTokens"]
+  /// The keys of a `seeds` object.
+  static let seedKeys = ["first", "count"]
+
   /// `"greedy"`, `"sampled"` or `{mode, temperature, maxNewTokens}`.
   mutating func readDecoding(_ field: JSONField) throws(ConfigurationError) {
     let modes = ["greedy", "sampled"]
@@ -89,7 +115,7 @@ extension Experiment {
       temperature = try field.choice(modes, what: "decoding mode") == "greedy" ? 0 : 1
       return
     }
-    let object = try field.object(known: ["mode", "temperature", "maxNewTokens"])
+    let object = try field.object(known: Self.decodingKeys)
     let sampled = try object["mode"]?.choice(modes, what: "decoding mode") == "sampled"
     maxNewTokens = try object["maxNewTokens"].map(Int.init(json:)) ?? 24
     temperature = sampled ? 1 : 0
@@ -121,7 +147,7 @@ extension Experiment {
       }
       return try field.array(of: "non-negative integers", blank: 0)
     }
-    let object = try field.object(known: ["first", "count"])
+    let object = try field.object(known: seedKeys)
     let first = try object["first"].map(UInt64.init(json:)) ?? 0
     let countField = try object.required("count")
     let count = try Int(json: countField)
