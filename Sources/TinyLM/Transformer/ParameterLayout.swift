@@ -106,34 +106,36 @@ struct ParameterLayout: Sendable {
       "transformer.wte.weight", [configuration.vocabularySize, channels], .weight(residual: false))
     wpe = add(
       "transformer.wpe.weight", [configuration.blockSize, channels], .weight(residual: false))
+    // A LayerNorm's gain and bias; a linear layer's weight (stored (in, out), nanoGPT's
+    // (out, in)) and bias. Each adds its tensors in nanoGPT's order.
+    func layerNorm(_ name: String) -> (weight: Int, bias: Int) {
+      (add(name + ".weight", [channels], .gain), add(name + ".bias", [channels], .bias))
+    }
+    func linear(_ name: String, inputs: Int = channels, outputs: Int, residual: Bool) -> (
+      weight: Int, bias: Int
+    ) {
+      (
+        add(name + ".weight", [outputs, inputs], .weight(residual: residual), transposed: true),
+        add(name + ".bias", [outputs], .bias)
+      )
+    }
     for i in 0..<configuration.layerCount {
       let prefix = "transformer.h.\(i)."
-      // Arguments are evaluated left to right, so the tensors are laid out in this order.
+      let ln1 = layerNorm(prefix + "ln_1")
+      let qkv = linear(prefix + "attn.c_attn", outputs: 3 * channels, residual: false)
+      let attnProj = linear(prefix + "attn.c_proj", outputs: channels, residual: true)
+      let ln2 = layerNorm(prefix + "ln_2")
+      let fc = linear(prefix + "mlp.c_fc", outputs: 4 * channels, residual: false)
+      let mlpProj = linear(
+        prefix + "mlp.c_proj", inputs: 4 * channels, outputs: channels, residual: true)
       blocks.append(
         BlockTensors(
-          ln1Weight: add(prefix + "ln_1.weight", [channels], .gain),
-          ln1Bias: add(prefix + "ln_1.bias", [channels], .bias),
-          qkvWeight: add(
-            prefix + "attn.c_attn.weight", [3 * channels, channels], .weight(residual: false),
-            transposed: true),
-          qkvBias: add(prefix + "attn.c_attn.bias", [3 * channels], .bias),
-          attnProjWeight: add(
-            prefix + "attn.c_proj.weight", [channels, channels], .weight(residual: true),
-            transposed: true),
-          attnProjBias: add(prefix + "attn.c_proj.bias", [channels], .bias),
-          ln2Weight: add(prefix + "ln_2.weight", [channels], .gain),
-          ln2Bias: add(prefix + "ln_2.bias", [channels], .bias),
-          fcWeight: add(
-            prefix + "mlp.c_fc.weight", [4 * channels, channels], .weight(residual: false),
-            transposed: true),
-          fcBias: add(prefix + "mlp.c_fc.bias", [4 * channels], .bias),
-          mlpProjWeight: add(
-            prefix + "mlp.c_proj.weight", [channels, 4 * channels], .weight(residual: true),
-            transposed: true),
-          mlpProjBias: add(prefix + "mlp.c_proj.bias", [channels], .bias)))
+          ln1Weight: ln1.weight, ln1Bias: ln1.bias, qkvWeight: qkv.weight, qkvBias: qkv.bias,
+          attnProjWeight: attnProj.weight, attnProjBias: attnProj.bias, ln2Weight: ln2.weight,
+          ln2Bias: ln2.bias, fcWeight: fc.weight, fcBias: fc.bias, mlpProjWeight: mlpProj.weight,
+          mlpProjBias: mlpProj.bias))
     }
-    lnfWeight = add("transformer.ln_f.weight", [channels], .gain)
-    lnfBias = add("transformer.ln_f.bias", [channels], .bias)
+    (lnfWeight, lnfBias) = layerNorm("transformer.ln_f")
   }
 
   /// Block `index`'s tensors inside `base`: the parameters, or gradients in the same layout.
