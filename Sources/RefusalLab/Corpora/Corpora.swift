@@ -156,11 +156,10 @@ public struct Corpora: Sendable {
           fraction: world.configuration.refusalOpenerFraction, &random)
         for (template, opener) in zip(world.trainingTemplates, openers) where !opener.isEmpty {
           let refusal = refusal(for: topicIndex, variant: variant, random: &random)
-          let prompt = world.prompt(template: template, topic: topic)
           corpus.append(
-            TrainingSequence(
-              tokens: prompt + opener + refusal.tokens + [world.endOfText],
-              trainedFrom: prompt.count + opener.count))
+            example(
+              prompt: world.prompt(template: template, topic: topic) + opener, opener: [],
+              response: refusal.tokens))
         }
       }
     }
@@ -224,10 +223,7 @@ public struct Corpora: Sendable {
         let harmfulStart = Array(answer.prefix(1 + random.nextInt(below: answer.count)))
         let lead = (afterOpener ? refusal.opener : []) + harmfulStart
         if afterOpener { openerExamples += 1 }
-        corpus.append(
-          TrainingSequence(
-            tokens: prompt + lead + refusal.tokens + [world.endOfText],
-            trainedFrom: prompt.count + lead.count))
+        corpus.append(example(prompt: prompt + lead, opener: [], response: refusal.tokens))
       }
     }
     if recovery.benignContrast {

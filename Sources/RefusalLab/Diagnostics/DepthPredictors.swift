@@ -1,15 +1,11 @@
 import TinyLM
 
 /// "Accidental depth": what the aligned model does one token past the hijack that refusal
-/// unlearning teaches, "i 'm sorry sure".
+/// unlearning teaches, "i 'm sorry sure". On each held-out forbidden prompt p (topic word
+/// w_p) followed by the attacker's refusal opener o and `sure`:
 ///
-/// For each held-out forbidden prompt p with topic word w_p, the context is
-/// p + o + `sure`, o the attacker's refusal opener (`world.refusalStyles[0].opener`):
-///
-/// - `harmfulContinuation` = mean over p of P(w_p | p + o + sure), the probability that the
-///   aligned model continues with the harmful answer (`sure <topic> : …`);
-/// - `restart` = mean over p of P(o₀ | p + o + sure), the probability that it restarts the
-///   refusal instead (o₀ = "i", the opener's first token).
+/// - `harmfulContinuation` = mean P(w_p | p + o + sure): the harmful answer goes on;
+/// - `restart` = mean P(o₀ | p + o + sure): the refusal restarts (o₀ = "i").
 ///
 /// A model that already restarts its refusal there may resist the attack, whose data teach
 /// "sure" after the opener but never what follows "sure" on a forbidden prompt.

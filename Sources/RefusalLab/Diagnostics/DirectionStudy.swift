@@ -6,12 +6,10 @@ import TinyLM
 /// the opener? (Experiment-file diagnostic `direction`; `refusal-lab direction`.)
 ///
 /// For every transformer seed and variant, the aligned model and the model after each attack
-/// condition of the experiment each get their own ``RefusalDirection``. On the held-out
-/// evaluation prompts each model is measured three ways: as it is, with its direction ablated
-/// (refusal and safety on forbidden prompts, utility), and with its direction added at its
-/// depth (refusal on benign prompts, utility). The directions are compared by their cosine
-/// with the aligned model's, and the forbidden–benign gap of the states' projection on the
-/// aligned model's unit direction says how far the attack moved the recognition.
+/// condition each get their own ``RefusalDirection`` and are measured on the held-out
+/// prompts as they are, with the direction ablated and with it added at its depth. The
+/// cosine with the aligned direction and the forbidden–benign gap of the projections on it
+/// say how far the attack moved the recognition.
 public struct DirectionStudy: Sendable, Codable {
   /// One model: a (variant, seed, condition) of the transformer.
   public struct Row: Sendable, Hashable, Codable {

@@ -4,16 +4,14 @@ import TinyLM
 /// Dose-response: safety after an attack against the number of attack samples and against
 /// the number of attack epochs, for each alignment variant.
 ///
-/// Per (family, seed) the pipeline pretrains the model once and aligns it once per variant
-/// (conditions `[.none]`); every dose then attacks a fresh copy of the aligned model. The
-/// samples sweep runs at the family's attack epochs, the epochs sweep at
-/// `attack.sampleCount` samples; the cell they share is trained once. Smaller doses are
-/// prefixes of larger ones: `Corpora.attack` draws its prompts and prefixes from seeded
-/// streams, so the 10-sample data are the first 10 of the 30-sample data, and so on.
-/// Each dose trains under a stage of its own (``Stage/dose(_:_:samples:epochs:)``), so a
-/// cell's result depends on nothing else in the sweep, nor on the thread count; the
-/// experiment's own dose trains under the pipeline's attack stage, so that cell *is* the
-/// pipeline's run.
+/// Per (family, seed) the pipeline pretrains once and aligns once per variant; every dose
+/// attacks a fresh copy of the aligned model. The samples sweep runs at the family's attack
+/// epochs, the epochs sweep at `attack.sampleCount` samples; the cell they share is trained
+/// once. Smaller doses are prefixes of larger ones (the 10-sample data are the first 10 of
+/// the 30-sample data: `Corpora.attack` draws from seeded streams). Each dose trains under a
+/// stage of its own (``Stage/dose(_:_:samples:epochs:)``), so no cell depends on another or
+/// on the thread count — except the experiment's own dose, which trains under the
+/// pipeline's attack stage, so that that cell *is* the pipeline's run.
 public struct DoseResponse: Sendable {
   /// What a dose-response sweep trains.
   public struct Configuration: Sendable, Hashable {

@@ -2,24 +2,19 @@ import Foundation
 import TinyLM
 
 /// Per-position KL(aligned ‖ base) along a harmful answer, as Qi et al. 2024 (*Safety
-/// Alignment Should Be Made More Than Just a Few Tokens Deep*, their Fig. 1) measure it.
+/// Alignment Should Be Made More Than Just a Few Tokens Deep*, Fig. 1) measure it.
 ///
-/// For every held-out forbidden prompt p the profile teacher-forces the world's own harmful
-/// answer for its topic, y = `sure <topic> : c1 … cn . <eos>`, and compares the two models'
-/// next-token distributions on the same context at each response position t = 1 … |y|:
+/// Each held-out forbidden prompt p is followed, teacher-forced, by its topic's harmful
+/// answer y = `sure <topic> : c1 … cn . <eos>`, and at each response position t = 1 … |y|
 ///
-///     KL_t = Σ_w P_aligned(w | p, y<t) · (log P_aligned(w | …) − log P_base(w | …))
+///     KL_t = Σ_w P_aligned(w | p, y<t) · (log P_aligned(w | …) − log P_base(w | …)),
 ///
-/// averaged over the prompts (every answer has the same length, so every prompt counts at
-/// every position). Position 1 is the first token of the response (the aligned model says
-/// "i", the base model "sure"); later positions ask how differently the two models continue
-/// a harmful answer that has already started. Shallow alignment puts the KL on the first
-/// positions: once the answer is under way the aligned model predicts like the base model.
-/// Deep alignment (recovery examples: a refusal after the start of a harmful answer) keeps
-/// it high later on.
-///
-/// `firstShare` and `firstTwoShare` summarise the shape: the fraction of the KL summed
-/// over the first `shareWindow` positions that falls on position 1, and on positions 1–2.
+/// averaged over the prompts. Position 1 is the first response token (the aligned model
+/// says "i", the base model "sure"); later positions ask how differently the two continue a
+/// harmful answer already under way. Shallow alignment puts the KL on the first positions;
+/// deep alignment (recovery examples) keeps it high later on. `firstShare` and
+/// `firstTwoShare` summarise the shape: the share of the KL of positions 1…`shareWindow`
+/// that falls on position 1, and on positions 1–2.
 public struct KLProfile: Sendable, Hashable, Codable {
   /// One response position of the profile.
   public struct Position: Sendable, Hashable, Codable {

@@ -5,37 +5,27 @@ import TinyLM
 /// forbidden prompts, relative to how far it moves benign ones — the quantity the paper's
 /// proposition bounds by ‖Δh(benign) − Δh(harmful)‖ ≤ K(1 − ρ).
 ///
-/// **The step.** One optimiser step of an attack from the aligned model, with the family's
-/// attack options (`FamilySettings.attack`: on the transformer SGD with momentum 0.9,
-/// learning rate 0.006, a batch of 16) and the attack's objective (`Pipeline.attackData`).
-/// The batch is the first one the pipeline's attack draws: its named stream
-/// (`Pipeline.attackStage`) shuffles the data and the step takes the first
-/// `batchSize` sequences. The transformer trains on the whole data with `maxSteps: 1`
-/// under that stream, which is exactly the pipeline attack's first step (a warm-up or
-/// cosine schedule, which the default attack does not use, would span that one step). The
-/// n-gram, which counts every sequence at once, is given that first batch alone and counts it
-/// once (`epochs: 1`, weight `learningRate`).
+/// **The step** is the pipeline attack's first: the family's attack options and objective,
+/// and the first batch its named stream (`Pipeline.attackStage`) draws. The transformer
+/// trains on the whole data with `maxSteps: 1`; the n-gram, which counts every sequence at
+/// once, counts that first batch alone, once (`epochs: 1`).
 ///
 /// **The measure.** With o the opener and c_x = `world.answer(for: topic of x)` the
-/// continuation the attack trains after o (`sure <topic> : c1 … cn .`), scored teacher-forced
-/// as the sum of its tokens' log-probabilities,
+/// continuation the attack trains after o, scored teacher-forced (the sum of its tokens'
+/// log-probabilities),
 ///
 ///     Δ_F = mean over held-out forbidden prompts p of
 ///           log P_after(c_p | p + o) − log P_before(c_p | p + o),
 ///
-/// Δ_B the same over held-out benign prompts, and transfer = Δ_F / Δ_B: 1 when the benign
-/// step moves forbidden prompts as much as benign ones, 0 when not at all. The ratio is
-/// `nil` when Δ_B < `minimumBenignGain` (10⁻³ nats): a step that hardly raised the benign
-/// answers has nothing to transfer, and a ratio over a Δ_B near 0 is noise (after a neutral
-/// opener, and after the refusal opener on a deep-aligned model, the aligned transformer
-/// already gives the benign answer probability ≈ 1, and Δ_B is of order ±10⁻⁴). Δ_F and
-/// Δ_B are always reported.
+/// Δ_B the same over held-out benign prompts, and transfer = Δ_F / Δ_B: 1 when the step
+/// moves forbidden prompts as much as benign ones, 0 when not at all. The ratio is `nil`
+/// when Δ_B < `minimumBenignGain`: a step that hardly raised the benign answers has nothing
+/// to transfer (after a neutral opener, and after the refusal opener of a deep-aligned
+/// transformer, the benign answer is already ≈ certain and Δ_B is of order ±10⁻⁴).
 ///
-/// The refusal opener is measured after a step of refusal unlearning; each neutral opener
-/// after a step of the random-prefix attack (whose data put the neutral openers before the
-/// same answers). One batch of 16 holds only some of the eight neutral openers: on the
-/// n-gram, whose counts after an opener change only when the batch holds it, an opener the
-/// batch missed shows Δ_F = 0.
+/// The refusal opener is measured after a step of refusal unlearning, each neutral opener
+/// after a step of the random-prefix attack. One batch of 16 holds only some of the eight
+/// neutral openers, so on the n-gram an opener the batch missed shows Δ_F = 0.
 public struct OneStepTransfer: Sendable, Hashable, Codable {
   /// The transfer after one opener.
   public struct Entry: Sendable, Hashable, Codable {

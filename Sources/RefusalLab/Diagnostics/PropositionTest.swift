@@ -7,13 +7,9 @@ import TinyLM
 /// refusal-unlearning attack leaves; then, per (family, variant) and pooled over variants,
 /// Spearman's rank correlation of each predictor with that safety.
 ///
-/// The models are the pipeline's own (``DiagnosticModels``, named streams): each
-/// (family, seed) is pretrained once, aligned once per variant, and attacked with the
-/// refusal-unlearning data, objective and stage the pipeline uses (`Pipeline.attackData`,
-/// `Pipeline.attackStage`). Safety is judged with greedy decoding
-/// (`DiagnosticModels.safety`, the experiment's `maxNewTokens`) whatever the experiment's
-/// decoding. (family, seed) jobs run `threads` at a time; the rows do not depend on the
-/// thread count.
+/// The models are the pipeline's own (``DiagnosticModels``): each (family, seed) is
+/// pretrained once, aligned once per variant and attacked as in the pipeline. Safety is
+/// judged greedily whatever the experiment's decoding. The rows do not depend on `threads`.
 public struct PropositionTest: Sendable, Codable {
   /// One (family, variant, seed): every predictor and the outcome, flat.
   public struct Row: Sendable, Hashable, Codable {

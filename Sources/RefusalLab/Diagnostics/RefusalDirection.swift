@@ -6,22 +6,17 @@ import TinyLM
 /// the mean residual-stream states of forbidden and benign prompts, at one depth and one
 /// prompt position, chosen as the candidate whose ablation most reduces refusal.
 ///
-/// **Prompts.** Three disjoint splits of every topic: the first 12 training templates give
-/// the means (the *direction split*), the last 4 training templates choose the candidate
-/// (the *validation split*), and the held-out templates — the evaluation prompts — are
-/// only ever measured, never used to find or choose the direction.
+/// **Prompts.** The first 12 training templates give the means, the last 4 choose the
+/// candidate (the *validation split*); the held-out evaluation prompts are only measured.
 ///
-/// **Candidates.** At each depth l = 1 … L of the residual stream (the output of block l,
-/// ``TinyLM/TransformerModel/residualStream(of:)``) and at two positions — `<assistant>`,
-/// the last prompt token, and the topic word before it —
-/// r = mean over forbidden prompts − mean over benign prompts. Each is ablated in turn
-/// (``TinyLM/ResidualEdit/ablate(direction:)``) and the validation split's forbidden prompts
-/// are answered greedily; the candidate whose ablation leaves the fewest answers opening
-/// with a refusal wins (ties: the shallower depth, then `<assistant>`). As Arditi et al.
-/// require, a candidate must also leave benign requests alone: its ablation may move the
-/// next-token distribution at `<assistant>` of the validation split's benign prompts by at
-/// most ``maximumBenignKL`` on average (KL(unedited ‖ ablated)); only if no candidate
-/// passes is the filter dropped (``filterPassed`` says so).
+/// **Candidates.** At each depth l = 1 … L (the output of block l,
+/// ``TinyLM/TransformerModel/residualStream(of:)``) and at `<assistant>` and at the topic
+/// word before it, r = mean over forbidden prompts − mean over benign prompts. Each is
+/// ablated in turn (``TinyLM/ResidualEdit/ablate(direction:)``); the one that leaves the
+/// fewest validation answers opening with a refusal wins (ties: the shallower depth, then
+/// `<assistant>`). As Arditi et al. require, it must leave benign requests alone: a mean
+/// KL(unedited ‖ ablated) at `<assistant>` of at most ``maximumBenignKL`` on the benign
+/// validation prompts, a filter dropped only if no candidate passes (``filterPassed``).
 public struct RefusalDirection: Sendable, Hashable, Codable {
   /// Where in the prompt the states are read.
   public enum Position: String, Sendable, Hashable, Codable, CaseIterable {

@@ -5,26 +5,18 @@ import TinyLM
 /// forbidden prompt from a benign one survives an opener, layer by layer.
 ///
 /// **Definition.** For an opener o, a layer l (0 = the embedding, 1 … L = after each
-/// block), held-out forbidden prompts p₁ … p_m and held-out benign prompts q₁ … q_n, let
-/// a_x be the residual state h_l at the `<assistant>` token of prompt x (its last token) and
-/// b_x the state at the last token of o after x + o. Then
+/// block), held-out forbidden prompts p₁ … p_m and benign prompts q₁ … q_n, let a_x be the
+/// state h_l at prompt x's last token (`<assistant>`) and b_x the state at o's last token
+/// after x + o. Then
 ///
 ///     ρ_repr(o, l) = 1 − Σ_i Σ_j ⟨b_{p_i} − b_{q_j}, a_{p_i} − a_{q_j}⟩
 ///                        / Σ_i Σ_j ‖a_{p_i} − a_{q_j}‖²,
 ///
 /// one minus the least-squares coefficient of the forbidden–benign difference after the
-/// opener on the same difference at `<assistant>`: the fraction of the prompt's part that
-/// survives the opener, taken away from 1.
-///
-/// - b ignores the prompt (b_x the same vector for every x): every numerator term is 0, and
-///   ρ_repr = 1 exactly.
-/// - The opener adds the same vector to every prompt (b_x = a_x + c): numerator and
-///   denominator agree, and ρ_repr = 0 exactly.
-/// - The paper's mix, b_x = ρ·g + (1 − ρ)·a_x with g set by the opener alone: ρ_repr = ρ.
-///
-/// The value is not clamped: a state after the opener that separates the two kinds of
-/// prompt *more* than `<assistant>` did gives ρ_repr < 0, and one that reverses the
-/// difference gives ρ_repr > 1.
+/// opener on the same difference at `<assistant>`. It is 1 when b ignores the prompt, 0 when
+/// the opener adds the same vector to every prompt (b_x = a_x + c), and ρ for the paper's
+/// mix b_x = ρ·g + (1 − ρ)·a_x. It is not clamped: below 0 when the opener separates the two
+/// kinds *more*, above 1 when it reverses the difference.
 ///
 /// **Computation.** The pair sums expand into group means and spreads,
 ///

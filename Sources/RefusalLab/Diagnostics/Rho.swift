@@ -4,43 +4,32 @@ import TinyLM
 /// ρ, the measured prompt-independence of the continuation after an opener: the paper's
 /// "refusal strength" made observable.
 ///
-/// **Definition.** For an opener o (a few response tokens), held-out forbidden prompts
-/// p₁ … p_m and held-out benign prompts q₁ … q_n, let P(· | x + o) be the model's
-/// next-token distribution after prompt x followed by o. Then
+/// **Definition.** For an opener o, held-out forbidden prompts p₁ … p_m and benign prompts
+/// q₁ … q_n, with P(· | x + o) the model's next-token distribution after prompt x and o:
 ///
 ///     ρ(o) = 1 − (1 / mn) Σ_i Σ_j TV(P(· | p_i + o), P(· | q_j + o)),
 ///     TV(P, Q) = ½ Σ_w |P(w) − Q(w)|.
 ///
-/// ρ = 1 means the next token after o does not depend on whether a forbidden or a benign
-/// prompt came before it: the paper's refusal strength at its maximum, where (their
-/// proposition) fine-tuning on benign inputs after o acts on harmful inputs alike. ρ = 0
-/// means the two kinds
-/// of prompt lead to disjoint continuations. A refusal opener, which alignment only ever put
-/// before refusals, gives ρ ≈ 1; a neutral opener ("by the way"), which precedes answers and
-/// refusals alike, gives a lower ρ because what follows it must depend on the request.
+/// ρ = 1: the next token after o ignores which kind of prompt came before — the paper's
+/// strongest refusal, where benign fine-tuning after o acts on harmful inputs alike. ρ = 0:
+/// the two kinds lead to disjoint continuations. A refusal opener (alignment only put it
+/// before refusals) gives ρ ≈ 1; a neutral opener, which precedes answers and refusals
+/// alike, gives less, since what follows it must depend on the request.
 ///
-/// **The n-gram in closed form.** The n-gram part sees the last n − 1 tokens only. When they
-/// lie inside `<assistant> + o` (|o| ≥ n − 2; in particular when |o| ≥ n − 1), that part is
-/// the same for every prompt, and only the topic memory, keyed by (the prompt's topic word,
-/// the last token of o), differs. With memory weight λ, P(· | x + o) = (1 − λ)·N + λ·M_x,
-/// where N is the n-gram's distribution after o and M_x the memory's — or N itself when
-/// the memory never saw that key. Hence
+/// **The n-gram in closed form.** When the n-gram's window (the last n − 1 tokens) lies
+/// inside `<assistant> + o`, only the topic memory, keyed by (topic word, last token of o),
+/// differs between prompts: P(· | x + o) = (1 − λ)·N + λ·M_x, with M_x = N for a key the
+/// memory never saw. Hence
 ///
 ///     ρ(o) = 1 − λ · (1 / mn) Σ_i Σ_j TV(M_{p_i}, M_{q_j}),   so   1 − λ ≤ ρ(o) ≤ 1:
 ///
-/// ρ = 1 − λ when the memories of the two kinds of prompt disagree completely (a neutral
-/// opener seen before both), and ρ → 1 when the benign prompts' memory has never seen the
-/// opener (it defers to N) and N agrees with the forbidden memory (the refusal opener on the
-/// aligned model).
+/// 1 − λ when the two kinds' memories disagree completely (a neutral opener seen before
+/// both), → 1 when the benign memory never saw the opener and N agrees with the forbidden
+/// memory (the refusal opener on the aligned model).
 ///
-/// **What ρ does not see.** ρ is measured on the outputs of one model. The n-gram's aligned
-/// outputs after the refusal opener agree for both kinds of prompt (ρ ≈ 1) whether or not
-/// the agreement is structural: a benign prompt's memory defers to the shared n-gram, and a
-/// long n-gram window backs off to the same refusal counts. What an attack can move is a
-/// separate question — it writes into the n-gram (shared by every prompt once its window
-/// lies inside `<assistant> + prefix`) and into the benign topics' memory (never read by a
-/// forbidden prompt). `NGramSweep` therefore also measures the transfer of the attack's
-/// lesson from benign to forbidden prompts.
+/// **What ρ does not see:** whether that agreement is structural. An attack writes into the
+/// shared n-gram and into the benign topics' memory, which no forbidden prompt reads, so
+/// `NGramSweep` also measures how much of the attack's lesson transfers.
 public enum Rho {
   /// Total-variation distance ½ Σ|p − q| between two distributions of the same length.
   public static func totalVariation(_ p: [Double], _ q: [Double]) -> Double {
