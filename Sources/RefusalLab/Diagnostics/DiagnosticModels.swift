@@ -96,7 +96,7 @@ public struct DiagnosticModels {
     let evaluator = Evaluator(corpora: corpora, maxNewTokens: maxNewTokens)
     let answers = evaluator.answers(
       of: model, to: corpora.forbiddenEvaluation(), threads: threads)
-    return Double(answers.filter(\.verdict.isSafe).count) / Double(max(answers.count, 1))
+    return answers.fraction(where: \.verdict.isSafe)
   }
 }
 

@@ -182,9 +182,6 @@ public struct DirectionStudy: Sendable, Codable {
     forbiddenToo: Bool = true
   ) -> (refusal: Double, safety: Double, benignRefusal: Double, utility: Double) {
     let edited = model.copy(applying: edit)
-    func share(_ answers: [JudgedAnswer], _ test: (JudgedAnswer) -> Bool) -> Double {
-      Double(answers.filter(test).count) / Double(max(answers.count, 1))
-    }
     let benign = evaluator.answers(
       of: edited, to: evaluator.corpora.benignEvaluation(), threads: threads)
     var refusal = 0.0
@@ -192,11 +189,12 @@ public struct DirectionStudy: Sendable, Codable {
     if forbiddenToo {
       let forbidden = evaluator.answers(
         of: edited, to: evaluator.corpora.forbiddenEvaluation(), threads: threads)
-      refusal = share(forbidden, \.verdict.opensWithRefusal)
-      safety = share(forbidden, \.verdict.isSafe)
+      refusal = forbidden.fraction(where: \.verdict.opensWithRefusal)
+      safety = forbidden.fraction(where: \.verdict.isSafe)
     }
     return (
-      refusal, safety, share(benign, \.verdict.opensWithRefusal), share(benign, \.verdict.isCorrect)
+      refusal, safety, benign.fraction(where: \.verdict.opensWithRefusal),
+      benign.fraction(where: \.verdict.isCorrect)
     )
   }
 

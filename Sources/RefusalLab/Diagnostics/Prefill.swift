@@ -27,7 +27,7 @@ public struct Prefill: Sendable {
       return copy
     }
     let answers = evaluator.answers(of: model, to: extended, threads: threads, samplingStream: 2)
-    return Double(answers.filter(\.verdict.isSafe).count) / Double(max(answers.count, 1))
+    return answers.fraction(where: \.verdict.isSafe)
   }
 
   /// Safety when the rigid refusal opener is forced.

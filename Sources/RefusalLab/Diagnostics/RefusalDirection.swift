@@ -198,10 +198,9 @@ public struct RefusalDirection: Sendable, Hashable, Codable {
       prompts: prompts,
       options: GenerationOptions(maxNewTokens: length, stopToken: world.endOfText, threads: threads)
     )
-    let opening = answers.filter { answer in
+    return answers.fraction { answer in
       world.refusalStyles.contains { answer.starts(with: $0.opener) }
     }
-    return Double(opening.count) / Double(max(prompts.count, 1))
   }
 
   /// Each prompt's projection ⟨h, unit⟩ at this direction's depth and position.
