@@ -4,50 +4,46 @@ import TinyLM
 extension ExperimentFile: JSONObjectSetting {
   /// The file's keys, in documentation order. A file that leaves a key out gets the
   /// classroom demo's value (an empty object `{}` is the demo).
-  static var keys: [JSONKey<Self>] {
-    [
-      JSONKey("name") { file, field throws(ConfigurationError) in
-        file.name = try String(json: field)
-        guard !file.name.isEmpty, !file.name.contains(where: \.isNewline) else {
-          throw ConfigurationError(field.path, "must be a non-empty single line", got: "\"\"")
-        }
-      } write: {
-        .string($0.name)
-      },
-      .init("description", \.description),
-      .init("world", \.experiment.world),
-      .list(
-        "families", \.experiment.families, of: "family names or family objects",
-        blank: .ngramDefault),
-      .list(
-        "variants", \.experiment.variants, of: "variant names or variant objects", blank: .rigid),
-      .object("attack", attackKeys),
-      JSONKey("decoding") { file, field throws(ConfigurationError) in
-        try file.experiment.readDecoding(field)
-      } write: {
-        $0.experiment.decodingJSON
-      },
-      JSONKey("seeds") { file, field throws(ConfigurationError) in
-        file.experiment.seeds = try Experiment.seeds(field)
-      } write: {
-        .array($0.experiment.seeds.map(\.json))
-      },
-      .list("diagnostics", \.diagnostics, of: "diagnostic names", blank: .prefill),
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    JSONKey("name") { file, field throws(ConfigurationError) in
+      file.name = try String(json: field)
+      guard !file.name.isEmpty, !file.name.contains(where: \.isNewline) else {
+        throw ConfigurationError(field.path, "must be a non-empty single line", got: "\"\"")
+      }
+    } write: {
+      .string($0.name)
+    },
+    .init("description", \.description),
+    .init("world", \.experiment.world),
+    .list(
+      "families", \.experiment.families, of: "family names or family objects",
+      blank: .ngramDefault),
+    .list(
+      "variants", \.experiment.variants, of: "variant names or variant objects", blank: .rigid),
+    .object("attack", attackKeys),
+    JSONKey("decoding") { file, field throws(ConfigurationError) in
+      try file.experiment.readDecoding(field)
+    } write: {
+      $0.experiment.decodingJSON
+    },
+    JSONKey("seeds") { file, field throws(ConfigurationError) in
+      file.experiment.seeds = try Experiment.seeds(field)
+    } write: {
+      .array($0.experiment.seeds.map(\.json))
+    },
+    .list("diagnostics", \.diagnostics, of: "diagnostic names", blank: .prefill),
+  ]
 
   /// The keys of `attack`: the conditions and the attack data.
-  static var attackKeys: [JSONKey<Self>] {
-    [
-      .list(
-        "conditions", \.experiment.conditions, of: "condition names", blank: AttackCondition.none),
-      .init("sampleCount", \.experiment.attack.sampleCount),
-      .list(
-        "refusalPrefixStyles", \.experiment.attack.refusalPrefixStyles, of: "style indices",
-        blank: 0),
-      .init("prefixLength", \.experiment.attack.prefixLength),
-    ]
-  }
+  static let attackKeys: [JSONKey<Self>] = [
+    .list(
+      "conditions", \.experiment.conditions, of: "condition names", blank: AttackCondition.none),
+    .init("sampleCount", \.experiment.attack.sampleCount),
+    .list(
+      "refusalPrefixStyles", \.experiment.attack.refusalPrefixStyles, of: "style indices",
+      blank: 0),
+    .init("prefixLength", \.experiment.attack.prefixLength),
+  ]
 
   /// Every key an experiment file may hold, section by section, as the decoder reads them:
   /// `top level`, `world`, `families[i]`, `ngram`, `transformer`, `training options`

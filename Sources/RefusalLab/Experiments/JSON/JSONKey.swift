@@ -1,7 +1,7 @@
 /// A setting an experiment file spells as one JSON value. Reading goes over the current
 /// value, so that a key the file leaves out keeps it: a scalar is replaced, an object's keys
 /// update their parts. Writing gives every key.
-protocol JSONSetting {
+protocol JSONSetting: SendableMetatype {
   mutating func read(_ field: JSONField) throws(ConfigurationError)
   var json: JSONValue { get }
 }
@@ -21,18 +21,16 @@ extension JSONObjectSetting {
 
 /// One key of a JSON object: how its value reads into a part of `Root`, and how it is
 /// written (`nil`: left out).
-struct JSONKey<Root> {
-  typealias Reader = (inout Root, JSONField) throws(ConfigurationError) -> Void
+struct JSONKey<Root>: Sendable {
+  typealias Reader = @Sendable (inout Root, JSONField) throws(ConfigurationError) -> Void
+  typealias Writer = @Sendable (Root) -> JSONValue?
 
   let name: String
   let required: Bool
   let read: Reader
-  let write: (Root) -> JSONValue?
+  let write: Writer
 
-  init(
-    _ name: String, required: Bool = false, read: @escaping Reader,
-    write: @escaping (Root) -> JSONValue?
-  ) {
+  init(_ name: String, required: Bool = false, read: @escaping Reader, write: @escaping Writer) {
     self.name = name
     self.required = required
     self.read = read
@@ -40,7 +38,7 @@ struct JSONKey<Root> {
   }
 
   /// The key of the setting at `path`.
-  init<Value: JSONSetting>(_ name: String, _ path: WritableKeyPath<Root, Value>) {
+  init<Value: JSONSetting>(_ name: String, _ path: WritableKeyPath<Root, Value> & Sendable) {
     self.init(name) { root, field throws(ConfigurationError) in
       try root[keyPath: path].read(field)
     } write: {
@@ -51,8 +49,9 @@ struct JSONKey<Root> {
   /// The key of a non-empty list at `path`; each element is read over `blank`, and a type
   /// error names the list as `an array of <what>`.
   static func list<Element: JSONSetting>(
-    _ name: String, _ path: WritableKeyPath<Root, [Element]>, of what: String, blank: Element
-  ) -> JSONKey {
+    _ name: String, _ path: WritableKeyPath<Root, [Element]> & Sendable, of what: String,
+    blank: Element
+  ) -> JSONKey where Element: Sendable {
     JSONKey(name) { root, field throws(ConfigurationError) in
       root[keyPath: path] = try field.array(of: what, blank: blank)
     } write: {

@@ -4,53 +4,45 @@ import TinyLM
 // reads; ranges are checked once the whole file is read, by `Experiment.validate()`.
 
 extension WorldConfiguration: JSONObjectSetting {
-  static var keys: [JSONKey<Self>] {
-    [
-      .init("benignTopics", \.benignTopics), .init("forbiddenTopics", \.forbiddenTopics),
-      .init("answerLength", \.answerLength),
-      .init("neutralOpenerFraction", \.neutralOpenerFraction),
-      .init("refusalOpenerFraction", \.refusalOpenerFraction),
-      .init("pretrainingKnowledgeCopies", \.pretrainingKnowledgeCopies),
-      .init("alignmentKnowledgeCopies", \.alignmentKnowledgeCopies),
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    .init("benignTopics", \.benignTopics), .init("forbiddenTopics", \.forbiddenTopics),
+    .init("answerLength", \.answerLength),
+    .init("neutralOpenerFraction", \.neutralOpenerFraction),
+    .init("refusalOpenerFraction", \.refusalOpenerFraction),
+    .init("pretrainingKnowledgeCopies", \.pretrainingKnowledgeCopies),
+    .init("alignmentKnowledgeCopies", \.alignmentKnowledgeCopies),
+  ]
 }
 
 extension NGramSettings: JSONObjectSetting {
-  static var keys: [JSONKey<Self>] {
-    [
-      .init("order", \.order), .init("smoothing", \.smoothing),
-      .init("memoryWeight", \.memoryWeight),
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    .init("order", \.order), .init("smoothing", \.smoothing),
+    .init("memoryWeight", \.memoryWeight),
+  ]
 }
 
 extension TransformerSettings: JSONObjectSetting {
-  static var keys: [JSONKey<Self>] {
-    [
-      .init("layers", \.layers), .init("heads", \.heads), .init("embedding", \.embedding),
-      .init("blockSize", \.blockSize),
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    .init("layers", \.layers), .init("heads", \.heads), .init("embedding", \.embedding),
+    .init("blockSize", \.blockSize),
+  ]
 }
 
 extension TrainingOptions: JSONObjectSetting {
-  static var keys: [JSONKey<Self>] {
-    [
-      .init("epochs", \.epochs),
-      JSONKey("maxSteps") { options, field throws(ConfigurationError) in
-        options.maxSteps = field.isNull ? nil : try Int(json: field)
-      } write: {
-        $0.maxSteps?.json ?? .null
-      },
-      .init("batchSize", \.batchSize), .init("learningRate", \.learningRate),
-      .init("optimizer", \.optimizer), .init("momentum", \.momentum),
-      .init("weightDecay", \.weightDecay), .init("warmupFraction", \.warmupFraction),
-      .init("cosineDecay", \.cosineDecay),
-      .init("minLearningRateFraction", \.minLearningRateFraction),
-      .init("gradientClip", \.gradientClip), .init("objective", \.objective),
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    .init("epochs", \.epochs),
+    JSONKey("maxSteps") { options, field throws(ConfigurationError) in
+      options.maxSteps = field.isNull ? nil : try Int(json: field)
+    } write: {
+      $0.maxSteps?.json ?? .null
+    },
+    .init("batchSize", \.batchSize), .init("learningRate", \.learningRate),
+    .init("optimizer", \.optimizer), .init("momentum", \.momentum),
+    .init("weightDecay", \.weightDecay), .init("warmupFraction", \.warmupFraction),
+    .init("cosineDecay", \.cosineDecay),
+    .init("minLearningRateFraction", \.minLearningRateFraction),
+    .init("gradientClip", \.gradientClip), .init("objective", \.objective),
+  ]
 }
 
 /// `"cross-entropy"`, `"tokenwise-constrained"` (Qi et al.'s β) or
@@ -84,21 +76,19 @@ extension TrainingObjective: JSONSetting {
 
 /// A family name (its defaults) or an object naming `family` and overriding its defaults.
 extension FamilySettings: JSONObjectSetting {
-  static var keys: [JSONKey<Self>] {
-    [
-      JSONKey("family", required: true) { settings, field throws(ConfigurationError) in
-        settings = .defaults(for: try ModelFamily(json: field))
-      } write: {
-        $0.family.json
-      },
-      section(.ngram, \.ngram), section(.transformer, \.transformer),
-      .init("pretrain", \.pretrain), .init("align", \.align), .init("attack", \.attack),
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    JSONKey("family", required: true) { settings, field throws(ConfigurationError) in
+      settings = .defaults(for: try ModelFamily(json: field))
+    } write: {
+      $0.family.json
+    },
+    section(.ngram, \.ngram), section(.transformer, \.transformer),
+    .init("pretrain", \.pretrain), .init("align", \.align), .init("attack", \.attack),
+  ]
 
   /// The key, named after `family`, of a model shape that only `family` has.
   private static func section<Value: JSONSetting>(
-    _ family: ModelFamily, _ path: WritableKeyPath<Self, Value>
+    _ family: ModelFamily, _ path: WritableKeyPath<Self, Value> & Sendable
   ) -> JSONKey<Self> {
     JSONKey(family.rawValue) { settings, field throws(ConfigurationError) in
       guard settings.family == family else {
@@ -122,52 +112,48 @@ extension FamilySettings: JSONObjectSetting {
 }
 
 extension RecoverySettings: JSONObjectSetting {
-  static var keys: [JSONKey<Self>] {
-    [
-      .init("fraction", \.fraction), .init("afterHarmfulStart", \.afterHarmfulStart),
-      .init("afterRefusalOpener", \.afterRefusalOpener), .init("benignContrast", \.benignContrast),
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    .init("fraction", \.fraction), .init("afterHarmfulStart", \.afterHarmfulStart),
+    .init("afterRefusalOpener", \.afterRefusalOpener), .init("benignContrast", \.benignContrast),
+  ]
 }
 
 /// A built-in variant's name, or an object; an object's missing keys come from `base`
 /// (default `rigid`).
 extension AlignmentVariant: JSONObjectSetting {
-  static var keys: [JSONKey<Self>] {
-    [
-      JSONKey("name", required: true) { variant, field throws(ConfigurationError) in
-        variant.name = try String(json: field)
-      } write: {
-        .string($0.name)
-      },
-      JSONKey("base") { variant, field throws(ConfigurationError) in
-        let name = variant.name
-        variant = try builtIn(field, what: "base variant")
-        variant.name = name
-      } write: { _ in
-        nil
-      },
-      .init("summary", \.summary),
-      JSONKey("styles") { variant, field throws(ConfigurationError) in
-        variant.styles = try field.array(of: "style indices", blank: 0)
-        variant.styleWeights = Array(repeating: 1, count: variant.styles.count)
-      } write: {
-        .array($0.styles.map(\.json))
-      },
-      .list("styleWeights", \.styleWeights, of: "numbers", blank: 0.0),
-      .init("assignment", \.assignment), .init("body", \.body),
-      .init("helpfulOpenerFraction", \.helpfulOpenerFraction),
-      .init("refusalCopies", \.refusalCopies),
-      JSONKey("recovery") { variant, field throws(ConfigurationError) in
-        guard field.isObject || field.isNull else { throw field.typeError("an object or null") }
-        var recovery = field.isNull ? nil : variant.recovery ?? .standard
-        try recovery?.read(field)
-        variant.recovery = recovery
-      } write: {
-        $0.recovery?.json ?? .null
-      },
-    ]
-  }
+  static let keys: [JSONKey<Self>] = [
+    JSONKey("name", required: true) { variant, field throws(ConfigurationError) in
+      variant.name = try String(json: field)
+    } write: {
+      .string($0.name)
+    },
+    JSONKey("base") { variant, field throws(ConfigurationError) in
+      let name = variant.name
+      variant = try builtIn(field, what: "base variant")
+      variant.name = name
+    } write: { _ in
+      nil
+    },
+    .init("summary", \.summary),
+    JSONKey("styles") { variant, field throws(ConfigurationError) in
+      variant.styles = try field.array(of: "style indices", blank: 0)
+      variant.styleWeights = Array(repeating: 1, count: variant.styles.count)
+    } write: {
+      .array($0.styles.map(\.json))
+    },
+    .list("styleWeights", \.styleWeights, of: "numbers", blank: 0.0),
+    .init("assignment", \.assignment), .init("body", \.body),
+    .init("helpfulOpenerFraction", \.helpfulOpenerFraction),
+    .init("refusalCopies", \.refusalCopies),
+    JSONKey("recovery") { variant, field throws(ConfigurationError) in
+      guard field.isObject || field.isNull else { throw field.typeError("an object or null") }
+      var recovery = field.isNull ? nil : variant.recovery ?? .standard
+      try recovery?.read(field)
+      variant.recovery = recovery
+    } write: {
+      $0.recovery?.json ?? .null
+    },
+  ]
 
   static func builtIn(_ field: JSONField, what: String) throws(ConfigurationError)
     -> AlignmentVariant
