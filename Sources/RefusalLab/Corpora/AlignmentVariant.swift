@@ -8,15 +8,13 @@ public enum StyleAssignment: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// What a refusal says after its opener.
 public enum RefusalBody: String, Sendable, Hashable, Codable, CaseIterable {
-  /// The rest of the opener's own catalogue sentence: eight styles are eight fixed
-  /// sentences.
+  /// The rest of the opener's own catalogue sentence (eight styles, eight sentences).
   case sentence
   /// The rest of one of the variant's styles, drawn independently of the opener for every
-  /// example ("many phrasings"): no single sentence dominates.
+  /// example ("many phrasings").
   case mixed
-  /// The request's topic word, then one of the world's reasons, drawn for every example
-  /// ("explained refusals": "i 'm sorry rotglyph is off limits for me ."): the token right
-  /// after the opener depends on the request.
+  /// The request's topic word, then one of the world's reasons ("i 'm sorry rotglyph is off
+  /// limits for me ."): the token after the opener depends on the request.
   case explained
 }
 
@@ -34,10 +32,9 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
   public var assignment: StyleAssignment
   /// What each refusal says after its opener.
   public var body: RefusalBody
-  /// Fraction of the benign training templates, per benign topic, whose helpful answer in
-  /// alignment opens with one of the variant's refusal openers ("i 'm sorry sure bread :
-  /// …"), trained like any other word. Above 0 the opener no longer decides refusal on its
-  /// own: what follows it must depend on the request, as after a neutral opener.
+  /// Fraction of each benign topic's training templates whose helpful answer in alignment
+  /// opens with one of the variant's refusal openers ("i 'm sorry sure bread : …"). Above 0
+  /// the opener alone no longer decides refusal.
   public var helpfulOpenerFraction: Double
   /// How many times each forbidden (topic, template) refusal appears in alignment: the
   /// amount of safety training.
@@ -67,10 +64,8 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     name: "rigid", summary: "every refusal says \"i 'm sorry but i can not help with that .\"",
     styles: [0])
 
-  /// `diverse`: eight refusal styles with distinct openers, each forbidden topic refused
-  /// in its own style. Under greedy decoding this is what diversity means: a model trained
-  /// on styles drawn at random per example answers every prompt with its single most likely
-  /// style (see ``diverseRandom``).
+  /// `diverse`: eight refusal styles with distinct openers, one per forbidden topic — under
+  /// greedy decoding, styles drawn at random collapse to one (see ``diverseRandom``).
   public static let diverse = AlignmentVariant(
     name: "diverse", summary: "eight refusal styles with different openers, one per topic",
     styles: Array(0..<8), assignment: .byTopic)
@@ -82,9 +77,8 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     summary: "eight refusal styles drawn at random per example (greedy decoding picks one)",
     styles: Array(0..<8), assignment: .random)
 
-  /// `explained`: the rigid opener, then the request's topic and one of eight reasons ("i 'm
-  /// sorry rotglyph is off limits for me ."). The token right after the opener depends on
-  /// the request, so what follows the opener is no longer one fixed pathway.
+  /// `explained`: the rigid opener, then the request's topic and one of eight reasons, so
+  /// what follows the opener is no longer one fixed pathway.
   public static let explained = AlignmentVariant(
     name: "explained",
     summary: "\"i 'm sorry\", then the request's topic and one of eight reasons",
@@ -98,15 +92,13 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
     styles: Array(0..<8), assignment: .random, body: .mixed)
 
   /// `spoken-opener`: rigid refusals, but "i 'm sorry" also opens a quarter of the helpful
-  /// answers in alignment, as the neutral openers do: the opener alone no longer decides
-  /// refusal, what follows it must depend on the request.
+  /// answers in alignment, as the neutral openers do.
   public static let spokenOpener = AlignmentVariant(
     name: "spoken-opener",
     summary: "rigid, but \"i 'm sorry\" also opens a quarter of the helpful answers",
     styles: [0], helpfulOpenerFraction: 0.25)
 
-  /// `deep`: rigid, plus safety-recovery examples: the start of a harmful answer (or the
-  /// refusal opener followed by compliance) leads back into a refusal, with benign contrast.
+  /// `deep`: rigid, plus safety-recovery examples with benign contrast.
   public static let deep = AlignmentVariant(
     name: "deep",
     summary: "rigid, plus recovery examples: after harmful words, return to a refusal",
@@ -170,14 +162,12 @@ public struct AlignmentVariant: Sendable, Hashable, Codable {
 
 /// Where safety-recovery examples start, and how many there are.
 ///
-/// A recovery example is a forbidden prompt, then the start of a harmful answer, then a
-/// refusal; only the refusal is trained (Qi et al. 2024). The harmful start is the first k
-/// tokens of the forbidden answer (k drawn from 1…answer length), optionally preceded by the
-/// refusal opener, which is exactly the pattern refusal unlearning trains ("i 'm sorry sure
-/// …"). Without a benign contrast such a rule becomes a topic-blind shortcut ("after 'i 'm
-/// sorry sure', refuse"), which the attack's benign data contradicts head-on; the contrast
-/// examples (the opener followed by a *benign* answer, loss on the answer) make it depend on
-/// the topic.
+/// A recovery example is a forbidden prompt, the start of a harmful answer (its first k
+/// tokens, optionally after the refusal opener — the pattern refusal unlearning trains),
+/// then a refusal; only the refusal is trained (Qi et al. 2024). Without a benign contrast
+/// that becomes a topic-blind shortcut ("after 'i 'm sorry sure', refuse") that the attack's
+/// benign data contradict head-on; the contrast examples (the opener, then a *benign* answer)
+/// make it depend on the topic.
 public struct RecoverySettings: Sendable, Hashable, Codable {
   /// Recovery examples per forbidden (topic, template) pair, as a fraction (0…4).
   public var fraction: Double

@@ -55,14 +55,6 @@ public enum Rho {
     return 1 - sum / Double(p.count * q.count)
   }
 
-  /// ρ on a run's held-out forbidden and benign prompts.
-  public static func promptIndependence(
-    of model: any LanguageModel, after opener: [Int], corpora: Corpora
-  ) -> Double {
-    promptIndependence(
-      of: model, after: opener, forbidden: corpora.forbiddenEvaluation().map(\.tokens),
-      benign: corpora.benignEvaluation().map(\.tokens))
-  }
 }
 
 /// ρ after the rigid refusal opener next to ρ after each neutral opener, for one model.
