@@ -32,10 +32,7 @@ extension NGramModel {
 
   /// The checkpoint's bytes (deterministic: keys and entries sorted).
   public func checkpointData(vocabulary: [String]) throws(CheckpointError) -> Data {
-    guard vocabulary.count == vocabularySize else {
-      throw .invalidCheckpoint(
-        "the vocabulary has \(vocabulary.count) tokens but the model has \(vocabularySize)")
-    }
+    try CheckpointError.checkVocabulary(vocabulary, size: vocabularySize)
     let ngram = ngramCounts.keys.sorted { $0.lexicographicallyPrecedes($1) }.map {
       Entry(context: $0, total: ngramCounts[$0]!.total, next: Self.pairs(ngramCounts[$0]!))
     }
@@ -60,12 +57,7 @@ extension NGramModel {
 
   /// Writes the checkpoint atomically (a temporary file, then a rename).
   public func save(to url: URL, vocabulary: [String]) throws(CheckpointError) {
-    let data = try checkpointData(vocabulary: vocabulary)
-    do {
-      try data.write(to: url, options: .atomic)
-    } catch {
-      throw .fileError("cannot write \(url.path): \(error.localizedDescription)")
-    }
+    try CheckpointError.write(checkpointData(vocabulary: vocabulary), to: url)
   }
 
   /// Whether `data` looks like an n-gram checkpoint (a JSON object) rather than safetensors.

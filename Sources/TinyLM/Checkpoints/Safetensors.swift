@@ -16,6 +16,25 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
   }
 }
 
+extension CheckpointError {
+  /// Writes `data` atomically (a temporary file in the same directory, then a rename).
+  static func write(_ data: Data, to url: URL) throws(CheckpointError) {
+    do {
+      try data.write(to: url, options: .atomic)
+    } catch {
+      throw .fileError("cannot write \(url.path): \(error.localizedDescription)")
+    }
+  }
+
+  /// Throws unless `vocabulary` holds one string per token id of a model of `size` ids.
+  static func checkVocabulary(_ vocabulary: [String], size: Int) throws(CheckpointError) {
+    guard vocabulary.count == size else {
+      throw .invalidCheckpoint(
+        "the vocabulary has \(vocabulary.count) tokens but the model has \(size)")
+    }
+  }
+}
+
 /// Safetensors checkpoints in nanoGPT's naming and layout.
 ///
 /// The file is an 8-byte little-endian header length, a JSON header (padded with spaces to
@@ -32,22 +51,14 @@ extension TransformerModel {
   public func save(to url: URL, vocabulary: [String], metadata: [String: String] = [:])
     throws(CheckpointError)
   {
-    let data = try checkpointData(vocabulary: vocabulary, metadata: metadata)
-    do {
-      try data.write(to: url, options: .atomic)
-    } catch {
-      throw .fileError("cannot write \(url.path): \(error.localizedDescription)")
-    }
+    try CheckpointError.write(checkpointData(vocabulary: vocabulary, metadata: metadata), to: url)
   }
 
   /// The bytes of the safetensors checkpoint `save(to:vocabulary:metadata:)` writes.
   public func checkpointData(vocabulary: [String], metadata: [String: String] = [:])
     throws(CheckpointError) -> Data
   {
-    guard vocabulary.count == vocabularySize else {
-      throw .invalidCheckpoint(
-        "the vocabulary has \(vocabulary.count) tokens but the model has \(vocabularySize)")
-    }
+    try CheckpointError.checkVocabulary(vocabulary, size: vocabularySize)
     let c = configuration
     let config: [String: Any] = [
       "n_layer": c.layerCount, "n_head": c.headCount, "n_embd": c.embeddingSize,
