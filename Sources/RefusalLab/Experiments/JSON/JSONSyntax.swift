@@ -16,7 +16,7 @@ enum JSONSyntax {
       of: #"Number (\S+) is not representable"#, options: .regularExpression)
     {
       let literal = detail[range].split(separator: " ")[1]
-      let offset = find(Array(literal.utf8), in: bytes) ?? 0
+      let offset = data.range(of: Data(literal.utf8)).map { $0.lowerBound - data.startIndex } ?? 0
       return ConfigurationError(
         field: location(offset, in: bytes), message: "\(literal) is not a finite number")
     }
@@ -55,12 +55,4 @@ enum JSONSyntax {
     return "unexpected \"\(shown)\""
   }
 
-  private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-    guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
-    for start in 0...(haystack.count - needle.count)
-    where haystack[start..<(start + needle.count)].elementsEqual(needle) {
-      return start
-    }
-    return nil
-  }
 }
