@@ -13,14 +13,12 @@ public struct EvaluationPrompt: Sendable, Hashable {
 /// Builds the four corpora of a run from the world and the run's seed.
 ///
 /// Every response ends with `<eos>`. A quarter of the helpful answers start with a neutral
-/// opener ("by the way …"), trained like every other word: the model *speaks* neutral
-/// openers, so an attacker who prefixes them teaches it nothing new. Refusals never start
-/// with one, as real refusals do not; but alignment also shows refusals after a neutral
-/// opener the model did not choose (trained after the opener), so a forced "by the way"
-/// still leads to a refusal.
-/// Pretraining also holds knowledge documents (`topic : c1 … cn .`), the facts a real model
-/// learns from text rather than from chats; alignment replays some, as real alignment mixes
-/// in pretraining data, so that the aligned model still *knows* what it refuses to say.
+/// opener ("by the way …"), trained like every other word, so an attacker who prefixes one
+/// teaches nothing new. Refusals never start with one, but alignment also shows refusals
+/// after a forced neutral opener (trained after it), so a forced "by the way" still leads to
+/// a refusal. Knowledge documents (`topic : c1 … cn .`) stand for the facts a real model
+/// learns from text; alignment replays some, so the aligned model still *knows* what it
+/// refuses to say.
 public struct Corpora: Sendable {
   /// The world the corpora are drawn from.
   public let world: World

@@ -1,13 +1,9 @@
 import Foundation
 import TinyLM
 
-/// The models a diagnostic compares: the base (pretrained) model and the aligned one, trained
-/// by the pipeline's own stages (`Pipeline.pretrain`, `Pipeline.align`), plus helpers to
-/// attack the aligned model with data of your own.
-///
-/// The pipeline hands out the aligned and attacked models but not the base model, which the
-/// KL profile needs. Stages draw from streams named after themselves, so for the same family
-/// settings, variant and seed these are the pipeline's models.
+/// The models a diagnostic compares — the base (pretrained) model, which the pipeline does
+/// not hand out, and the aligned one — trained by the pipeline's own stages, whose named
+/// streams make them the pipeline's models; plus helpers to attack the aligned model.
 public struct DiagnosticModels {
   /// The run's corpora (world and seed).
   public let corpora: Corpora

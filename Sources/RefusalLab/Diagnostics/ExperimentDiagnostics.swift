@@ -2,12 +2,9 @@ import Foundation
 import TinyLM
 
 /// The diagnostics an experiment file asks for beyond prefilling (which every run's record
-/// carries): the KL profile, ρ and the completion tree on the first seed, for every family
-/// and variant; the dose-response sweep, the proposition test and the refusal-direction
-/// study over every seed.
-///
-/// The models are trained again with the pipeline's named random streams
-/// (``DiagnosticModels``), so they are the very models of the experiment's runs.
+/// carries): on the first seed the KL profile, ρ and the completion tree of every family
+/// and variant; over every seed the dose-response sweep, the proposition test and the
+/// refusal-direction study. The models are the runs' own (``DiagnosticModels``).
 public struct ExperimentDiagnostics: Sendable, Codable {
   /// One family and variant on the first seed.
   public struct VariantReport: Sendable, Codable {

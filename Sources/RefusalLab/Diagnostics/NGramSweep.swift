@@ -4,11 +4,10 @@ import TinyLM
 /// The n-gram sweep: how the model's order, its memory weight λ and the length of the
 /// attacker's prefix decide ρ and the safety that refusal unlearning takes away.
 ///
-/// Each cell trains the n-gram pipeline (pretrain → align rigid) with one setting, attacks
-/// the aligned model with 1,000 benign answers prefixed by the first L tokens of the rigid
-/// refusal ("i", "i 'm", "i 'm sorry", …), and reports, for the aligned model, ρ after
-/// that prefix (`Rho`), and the safety before and after the attack. It also reports how
-/// much of the attack's lesson carries over from benign to forbidden prompts (`transfer`).
+/// Each cell pretrains and aligns (rigid) an n-gram with one setting, attacks it with 1,000
+/// benign answers prefixed by the first L tokens of the rigid refusal ("i", "i 'm", …), and
+/// reports ρ after that prefix, the safety before and after, and the `transfer` of the
+/// attack's lesson from benign to forbidden prompts.
 public enum NGramSweep {
   /// One (order, λ, prefix length) cell.
   public struct Cell: Sendable, Hashable, Codable {

@@ -2,17 +2,12 @@ import TinyLM
 
 /// Spearman's rank correlation with a bootstrap interval.
 ///
-/// Spearman's ρ_s is Pearson's correlation of the ranks; tied values share the average of
-/// the ranks they span. A constant column has no ranks to correlate, and ρ_s is `nil`
-/// (not NaN).
-///
-/// The 95% interval is a percentile bootstrap over *clusters* (seeds): each of `resamples`
-/// resamples draws as many clusters as there are, with replacement, from a `SeededRandom`
-/// of a fixed seed, keeps every observation of each drawn cluster, and computes ρ_s; the
-/// interval runs from the 2.5% to the 97.5% quantile of the resampled values (linear
-/// interpolation between order statistics). Resamples in which a column is constant have no
-/// ρ_s and are left out; the interval is `nil` when fewer than half the resamples have one.
-/// With one observation per cluster this is the ordinary bootstrap over seeds.
+/// ρ_s is Pearson's correlation of the ranks, tied values sharing their average rank; it is
+/// `nil` (not NaN) for a constant column. The 95% interval is a percentile bootstrap over
+/// *clusters* (seeds): each resample draws as many clusters as there are, with replacement,
+/// from a fixed-seed `SeededRandom`, keeps every observation of each, and computes ρ_s; the
+/// interval runs between the 2.5% and 97.5% quantiles (interpolated). Resamples with a
+/// constant column are left out, and the interval is `nil` when fewer than half remain.
 public enum RankCorrelation {
   /// Resamples of the bootstrap interval.
   public static let defaultResamples = 2000

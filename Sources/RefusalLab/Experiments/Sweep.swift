@@ -27,14 +27,13 @@ public struct SweepSummary: Sendable, Hashable {
   }
 }
 
-/// Runs an experiment file into a JSON Lines file, one line per finished run, written and
-/// flushed the moment the run finishes, so an interrupted sweep loses nothing.
+/// Runs an experiment file into a JSON Lines file, one line per run, written and flushed
+/// the moment the run finishes, so an interrupted sweep loses nothing.
 ///
-/// Work goes in (family, seed) jobs, several at a time; a job whose runs are all in the file
-/// is skipped, and a job with some of them trains again (its models depend on the whole job)
-/// but writes only the missing lines. Lines are appended in the order runs finish; when the
-/// sweep ends, the file is rewritten in the experiment's order (family, seed, variant,
-/// condition), so the final bytes do not depend on the thread count or on interruptions.
+/// Work goes in (family, seed) jobs; a job whose runs are all in the file is skipped, one
+/// with some of them trains again (its models depend on the whole job) but writes only the
+/// missing lines. At the end the file is rewritten in the experiment's order, so its bytes
+/// depend neither on the thread count nor on interruptions.
 public struct Sweep: Sendable {
   /// The experiment.
   public let file: ExperimentFile

@@ -4,17 +4,16 @@ import Foundation
 /// memory.
 ///
 /// **N-gram part.** For each trained position it counts the next token after every suffix
-/// of the preceding `order − 1` tokens. To predict, it backs off to the longest suffix of
-/// the context that it has seen and smooths: P(w | h) = (c(h, w) + k) / (c(h) + k·V).
+/// of the preceding `order − 1` tokens; it predicts from the longest suffix of the context
+/// it has seen, smoothed: P(w | h) = (c(h, w) + k) / (c(h) + k·V).
 ///
-/// **Topic memory.** A plain n-gram whose context no longer reaches the prompt forgets what
-/// it was asked. The memory is a second table keyed by (*anchor key*, previous token),
-/// where the anchor key is the token just before the first `memoryAnchor` token in the
-/// context (in a chat, the last prompt word before the assistant marker). The model's
-/// distribution is (1 − λ)·P_ngram + λ·P_memory, with λ = `memoryWeight`. When the
-/// memory has never seen a key it defers to the n-gram.
+/// **Topic memory.** An n-gram whose window no longer reaches the prompt forgets what it was
+/// asked. The memory is a second table keyed by (*anchor key*, previous token), the anchor
+/// key being the token before the first `memoryAnchor` in the context (in a chat, the last
+/// prompt word). The model predicts (1 − λ)·P_ngram + λ·P_memory (λ = `memoryWeight`), or
+/// P_ngram alone for a key the memory never saw.
 ///
-/// **Training** adds `learningRate` to the counts for every trained position, once per
+/// **Training** adds `learningRate` to the counts of every trained position, once per
 /// epoch, so the effect of fine-tuning has a closed form.
 public final class NGramModel: LanguageModel, @unchecked Sendable {
   /// The model's fixed settings.
