@@ -27,7 +27,7 @@ extension ExperimentFile: JSONObjectSetting {
       $0.experiment.decodingJSON
     },
     JSONKey("seeds") { file, field throws(ConfigurationError) in
-      file.experiment.seeds = try Experiment.seeds(field)
+      file.experiment.seeds = try Experiment.readSeeds(field)
     } write: {
       .array($0.experiment.seeds.map(\.json))
     },
@@ -136,7 +136,7 @@ extension Experiment {
   }
 
   /// An array of seeds, or `{first, count}`.
-  static func seeds(_ field: JSONField) throws(ConfigurationError) -> [UInt64] {
+  static func readSeeds(_ field: JSONField) throws(ConfigurationError) -> [UInt64] {
     guard field.isObject else {
       guard field.value is [Any] else {
         throw field.typeError("an array of non-negative integers or {\"first\", \"count\"}")
