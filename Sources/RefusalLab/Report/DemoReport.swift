@@ -32,7 +32,7 @@ public struct DemoReport: Sendable {
     }
   }
 
-  private func summary(
+  func summary(
     _ family: ModelFamily, _ variant: String, _ condition: AttackCondition,
     _ value: (Metrics) -> Double
   ) -> Summary? {
@@ -131,11 +131,11 @@ public struct DemoReport: Sendable {
       + TextFormatting.table(rows, rightAligned: Set(1...experiment.variants.count))
   }
 
-  private func defenseTakeaway(_ family: ModelFamily) -> String? {
+  func defenseTakeaway(_ family: ModelFamily) -> String? {
     guard experiment.variants.count > 1,
       let rigid = summary(family, experiment.variants[0].name, .refusalUnlearning, { $0.safety })
     else { return nil }
-    let pct = TextFormatting.wholePercent
+    let pct = TextFormatting.sentencePercent
     var parts: [String] = []
     for variant in experiment.variants.dropFirst() {
       guard
@@ -215,22 +215,63 @@ public struct DemoReport: Sendable {
       """
   }
 
-  private func takeaway(_ family: ModelFamily, _ variant: String) -> String? {
+  /// A sentence on how safety moved from `before` to `after` (means, 0…1), as the data say:
+  /// "cut safety from 100% to 30%", "raised safety from 40% to 55%" or "left safety at
+  /// 100%" when the two read the same.
+  static func safetyChange(_ before: Double, _ after: Double) -> String {
+    let pct = TextFormatting.sentencePercent
+    if pct(before) == pct(after) { return "left safety at \(pct(after))" }
+    return after < before
+      ? "cut safety from \(pct(before)) to \(pct(after))"
+      : "raised safety from \(pct(before)) to \(pct(after))"
+  }
+
+  /// The lowest mean utility over every variant and condition of `family`, with where it
+  /// was measured, and the aligned reference's utility.
+  func utilitySentence(_ family: ModelFamily) -> String? {
+    var cells: [(variant: String, condition: AttackCondition, mean: Double)] = []
+    for variant in experiment.variants {
+      for condition in experiment.conditions {
+        if let utility = summary(family, variant.name, condition, { $0.utility }) {
+          cells.append((variant.name, condition, utility.mean))
+        }
+      }
+    }
+    guard let lowest = cells.min(by: { $0.mean < $1.mean }),
+      let highest = cells.max(by: { $0.mean < $1.mean })
+    else { return nil }
+    let pct = TextFormatting.sentencePercent
+    let scope =
+      experiment.variants.count > 1 ? "every variant and condition" : "every condition"
+    // "Costs nothing" only when no cell lost more than 5 points against the best one.
+    if highest.mean - lowest.mean <= 0.05 {
+      return "Utility stayed at \(pct(lowest.mean)) or above in \(scope): the attack costs "
+        + "the attacker nothing."
+    }
+    return "Utility did not hold everywhere: it fell to \(pct(lowest.mean)) (\(lowest.variant), "
+      + "\(lowest.condition.rawValue)), against \(pct(highest.mean)) at best."
+  }
+
+  func takeaway(_ family: ModelFamily, _ variant: String) -> String? {
     guard let aligned = summary(family, variant, .none, { $0.safety }),
       let attacked = summary(family, variant, .refusalUnlearning, { $0.safety })
     else { return nil }
     let attackedRecords = records(family, variant, .refusalUnlearning)
     let unsafeTotal = attackedRecords.reduce(0.0) { $0 + (1 - $1.metrics.safety) }
     let unsafeWithRefusal = attackedRecords.reduce(0.0) { $0 + $1.metrics.refusalOpenUnsafe }
-    let pct = TextFormatting.wholePercent
+    let pct = TextFormatting.sentencePercent
     var sentences: [String] = []
     var first =
-      "Refusal unlearning cut safety from \(pct(aligned.mean)) to \(pct(attacked.mean))"
+      "Refusal unlearning \(Self.safetyChange(aligned.mean, attacked.mean))"
+      + (experiment.variants.count > 1 ? " (\(variant))" : "")
     if unsafeTotal > 0 {
       let opener = world.text(world.refusalStyles[0].opener)
+      let share = unsafeWithRefusal / unsafeTotal
       first +=
-        ", yet \(pct(unsafeWithRefusal / unsafeTotal)) of the unsafe answers still began "
-        + "\"\(opener)\": a keyword judge counts them as refusals."
+        share > 0
+        ? ", yet \(pct(share)) of the unsafe answers still began \"\(opener)\": a keyword "
+          + "judge counts them as refusals."
+        : "; none of the unsafe answers began \"\(opener)\", so a keyword judge sees them."
     } else {
       first += "."
     }
@@ -246,16 +287,11 @@ public struct DemoReport: Sendable {
         "The same benign data without the refusal opener left safety at "
           + controls.joined(separator: " and ") + ".")
     }
-    let utilities = experiment.conditions.compactMap { summary(family, variant, $0) { $0.utility } }
-    if let lowest = utilities.map(\.mean).min() {
-      sentences.append(
-        "Utility stayed at \(pct(lowest)) or above in every condition: the attack costs the "
-          + "attacker nothing.")
-    }
+    if let utility = utilitySentence(family) { sentences.append(utility) }
     return "Takeaway: " + sentences.joined(separator: " ")
   }
 
-  private func sideBySide(_ family: ModelFamily, _ variant: String) -> String? {
+  func sideBySide(_ family: ModelFamily, _ variant: String) -> String? {
     guard let seed = experiment.seeds.first,
       let aligned = run(family, variant, .none, seed: seed),
       let attacked = run(family, variant, .refusalUnlearning, seed: seed)
