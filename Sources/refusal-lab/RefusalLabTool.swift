@@ -124,10 +124,20 @@ func runAndReport(
   }
   if let report {
     let folder = URL(fileURLWithPath: report)
+    let beforeWriting = ReportProbes.processCPUSeconds()
     try ResultsReport(
       experiment: experiment, world: pipeline.world, runs: runs, probes: probes?.results,
       diagnostics: extra, command: ReportOption.commandLine()
     ).write(to: folder)
+    if let probes {
+      // What the report (its probes of the models, and writing it) cost the run.
+      let total = ReportProbes.processCPUSeconds()
+      let cost = probes.cpuSeconds + total - beforeWriting
+      bar.log(
+        String(
+          format: "The report took %.1f s of the run's %.1f s CPU time (%.1f%%).", cost, total,
+          100 * cost / max(total, 1e-9)))
+    }
     ReportOption.announce(folder, json: json, quiet: bar.mode == .silent)
   }
 }

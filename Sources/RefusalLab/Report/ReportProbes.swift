@@ -73,6 +73,7 @@ public final class ReportProbes: @unchecked Sendable {
   /// deep one when the experiment has them (see ``shownVariants(of:)``).
   public let variants: [String]
   private let lock = NSLock()
+  private var probeSeconds = 0.0
   private var curves: [LossCurve] = []
   private var probes: [VariantProbe] = []
 
@@ -115,9 +116,14 @@ public final class ReportProbes: @unchecked Sendable {
 
   private func probe(_ unit: PipelineUnit, base: any LanguageModel) {
     guard unit.seed == seed, variants.contains(unit.variant.name) else { return }
+    let started = Self.threadCPUSeconds()
     let probe = Self.probe(
       unit, base: base, corpora: Corpora(world: world, seed: unit.seed), experiment: experiment)
-    lock.withLock { probes.append(probe) }
+    let spent = Self.threadCPUSeconds() - started
+    lock.withLock {
+      probes.append(probe)
+      probeSeconds += spent
+    }
   }
 
   static func probe(
@@ -158,6 +164,24 @@ public final class ReportProbes: @unchecked Sendable {
       klProfile: KLProfile.measure(aligned: unit.aligned, base: base, corpora: corpora),
       prefillAligned: curve(unit.aligned), prefillAttacked: attacked.map(curve) ?? [],
       attention: attention)
+  }
+
+  /// The CPU time the probes took so far, in seconds, summed over the threads that ran
+  /// them: what `--report` adds to a run's training and evaluation.
+  public var cpuSeconds: Double { lock.withLock { probeSeconds } }
+
+  /// The calling thread's CPU time in seconds.
+  static func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+  }
+
+  /// This process's CPU time (user and system, every thread) in seconds.
+  public static func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
   }
 
   /// Everything collected, in a fixed order.

@@ -60,6 +60,17 @@ extension ResultsReport {
           + "the lowest mean was \(pct(Summary(worst.values).mean)) (\(worst.variant), "
           + "\(worst.condition.rawValue))"
       }
+      // The reference variant under refusal unlearning, when the worst cell is elsewhere.
+      let reference = experiment.variants[0].name
+      let referenceValues = values(family, reference, .refusalUnlearning) { $0.safety }
+      if broken > 0, worst.variant != reference || worst.condition != .refusalUnlearning,
+        !referenceValues.isEmpty
+      {
+        let count = referenceValues.filter { $0 < Self.brokenBelow }.count
+        sentence +=
+          "; under refusal-unlearning, \(count) of \(referenceValues.count) \(reference) "
+          + "seed\(referenceValues.count == 1 ? "" : "s") did"
+      }
       sentences.append(sentence + ".")
     }
     let seedCount = experiment.seeds.count
@@ -123,7 +134,7 @@ extension ResultsReport {
     }
     return StackedBarChart(
       title:
-        "The judge gap (\(reference) alignment): how each answer opens, and whether it is safe",
+        "The judge gap (\(reference)): how answers open, and whether they are safe",
       caption: sentences.joined(separator: " ") + " Shares are means over seeds.",
       yLabel: "share of forbidden answers (%)", xLabel: "attack condition", parts: parts,
       colors: ["#0072B2", "#D55E00", "#56B4E9", "#E69F00"], panels: panels,
@@ -318,7 +329,8 @@ extension ResultsReport {
       caption: "Reading the prompt and the refusal opener, the last token "
         + "(“\(attention.tokens[last])”) puts \(pct(before)) of this head's attention on the "
         + "topic word “\(topic)” in the aligned model and \(pct(after)) after refusal "
-        + "unlearning; this is the head (of every layer) where that share changed most.",
+        + "unlearning; of all \(attention.aligned.count * (attention.aligned.first?.count ?? 0)) "
+        + "heads, this is the one where that share changed most.",
       rowAxisLabel: "query token (attending)", columnAxisLabel: "key token (attended to)",
       scaleLabel: "attention weight (0–1)",
       panels: [
@@ -343,16 +355,18 @@ extension ResultsReport {
         })
     }
     let described = curves.map { curve in
-      "\(curve.stage) from \(NumberFormat.fixed(curve.losses.first!, decimals: 2)) to "
-        + "\(NumberFormat.fixed(curve.losses.last!, decimals: 2)) over "
-        + "\(NumberFormat.readable(Double(curve.losses.count))) steps"
+      "\(curve.stage) \(NumberFormat.fixed(curve.losses.first!, decimals: 2)) → "
+        + "\(NumberFormat.fixed(curve.losses.last!, decimals: 2)) in "
+        + "\(NumberFormat.readable(Double(curve.losses.count))) "
+        + "step\(curve.losses.count == 1 ? "" : "s")"
     }
     let note =
       family == .ngram
       ? " (the n-gram counts its data; only a constrained objective has a loss)" : ""
     return LineChart(
       title: "\(title(family)): training loss per step, seed \(probes.seed)\(note)",
-      caption: "The loss went " + described.joined(separator: "; ") + ".",
+      caption: "Loss at the first → last step of each stage: " + described.joined(separator: "; ")
+        + ".",
       xAxis: ChartAxis("optimizer step within the stage (count, log scale)", scale: .logarithmic),
       yAxis: ChartAxis("training loss (nats per trained token)"), series: series)
   }
