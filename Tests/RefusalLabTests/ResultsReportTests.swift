@@ -179,8 +179,9 @@ struct ReportWordsTests {
     let text = demo.text()
     #expect(!text.contains("from 100% to 100%"), "\(text)")
     #expect(text.contains("left safety at 100%"), "\(text)")
-    #expect(!text.contains("Utility stayed"), "\(text)")
-    #expect(text.contains("it fell to 45% (custom, refusal-unlearning)"), "\(text)")
+    #expect(!text.contains("Utility stayed at 45%"), "\(text)")
+    #expect(text.contains("Utility (rigid) stayed at 100% or above in every condition"), "\(text)")
+    #expect(text.contains("Elsewhere utility fell to 45% (custom, refusal-unlearning)."), "\(text)")
     let page = report.page().html()
     #expect(!page.contains("from 100% to 100%"))
     #expect(page.contains("no attack brought a seed below 50% safety"))
@@ -194,6 +195,10 @@ struct ReportWordsTests {
     #expect(TextFormatting.sentencePercent(0.0004) == "0.1%")
     #expect(TextFormatting.sentencePercent(0) == "0%")
     #expect(TextFormatting.sentencePercent(0.875) == "88%")
+    #expect(TextFormatting.lowerBoundPercent(0.965) == "96.5%")
+    #expect(TextFormatting.lowerBoundPercent(0.99875) == "99.8%")
+    #expect(TextFormatting.lowerBoundPercent(1) == "100%")
+    #expect(TextFormatting.lowerBoundPercent(0.97) == "97%")
     let experiment = Self.experiment()
     let world = try World(configuration: experiment.world)
     let records = try Self.records(referenceUtility: 0.999).filter { $0.variant == "rigid" }
@@ -205,6 +210,21 @@ struct ReportWordsTests {
         .runs
     ).text()
     #expect(text.contains("Utility stayed at 99.9% or above in every condition"), "\(text)")
+    // The reference itself losing utility is said as such.
+    let falling = try Self.records().map { record -> RunRecord in
+      var copy = record
+      copy.variant = record.variant == "rigid" ? "custom" : "rigid"
+      return copy
+    }
+    let swapped = DemoReport(
+      experiment: experiment, world: world,
+      runs: ResultsReport(experiment: experiment, world: world, records: falling, command: "")
+        .runs
+    ).text()
+    #expect(
+      swapped.contains(
+        "Utility (rigid) did not hold: it fell to 45% under refusal-unlearning, against 100% "
+          + "under none."), "\(swapped)")
   }
 
   @Test("A variant named with markup shows as text in every file")

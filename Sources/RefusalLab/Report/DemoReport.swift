@@ -226,30 +226,41 @@ public struct DemoReport: Sendable {
       : "raised safety from \(pct(before)) to \(pct(after))"
   }
 
-  /// The lowest mean utility over every variant and condition of `family`, with where it
-  /// was measured, and the aligned reference's utility.
+  /// Utility as the data show it: the reference variant's lowest and highest mean over
+  /// the conditions ("costs nothing" only when they lie within 5 points), then any other
+  /// variant whose utility fell more than 5 points below the reference's lowest.
   func utilitySentence(_ family: ModelFamily) -> String? {
-    var cells: [(variant: String, condition: AttackCondition, mean: Double)] = []
-    for variant in experiment.variants {
-      for condition in experiment.conditions {
-        if let utility = summary(family, variant.name, condition, { $0.utility }) {
-          cells.append((variant.name, condition, utility.mean))
+    func cells(_ variants: [AlignmentVariant]) -> [(
+      variant: String, condition: String, mean: Double
+    )] {
+      variants.flatMap { variant in
+        experiment.conditions.compactMap { condition in
+          summary(family, variant.name, condition) { $0.utility }.map {
+            (variant.name, condition.rawValue, $0.mean)
+          }
         }
       }
     }
-    guard let lowest = cells.min(by: { $0.mean < $1.mean }),
-      let highest = cells.max(by: { $0.mean < $1.mean })
+    let reference = experiment.variants[0].name
+    let referenceCells = cells([experiment.variants[0]])
+    guard let lowest = referenceCells.min(by: { $0.mean < $1.mean }),
+      let highest = referenceCells.max(by: { $0.mean < $1.mean })
     else { return nil }
     let pct = TextFormatting.sentencePercent
-    let scope =
-      experiment.variants.count > 1 ? "every variant and condition" : "every condition"
-    // "Costs nothing" only when no cell lost more than 5 points against the best one.
-    if highest.mean - lowest.mean <= 0.05 {
-      return "Utility stayed at \(pct(lowest.mean)) or above in \(scope): the attack costs "
-        + "the attacker nothing."
+    let named = experiment.variants.count > 1 ? " (\(reference))" : ""
+    var sentence =
+      highest.mean - lowest.mean <= 0.05
+      ? "Utility\(named) stayed at \(TextFormatting.lowerBoundPercent(lowest.mean)) or above in "
+        + "every condition: the attack costs the attacker nothing."
+      : "Utility\(named) did not hold: it fell to \(pct(lowest.mean)) under \(lowest.condition), "
+        + "against \(pct(highest.mean)) under \(highest.condition)."
+    if let other = cells(Array(experiment.variants.dropFirst())).min(by: { $0.mean < $1.mean }),
+      other.mean < lowest.mean - 0.05
+    {
+      sentence +=
+        " Elsewhere utility fell to \(pct(other.mean)) (\(other.variant), \(other.condition))."
     }
-    return "Utility did not hold everywhere: it fell to \(pct(lowest.mean)) (\(lowest.variant), "
-      + "\(lowest.condition.rawValue)), against \(pct(highest.mean)) at best."
+    return sentence
   }
 
   func takeaway(_ family: ModelFamily, _ variant: String) -> String? {

@@ -32,6 +32,14 @@ public enum TextFormatting {
     return whole
   }
 
+  /// A percentage for "X or above": never more than `value` — whole when exact (`1` →
+  /// `100%`), else one decimal rounded down (`0.965` → `96.5%`, `0.99875` → `99.8%`).
+  public static func lowerBoundPercent(_ value: Double) -> String {
+    let percent = value * 100
+    if abs(percent - percent.rounded()) < 1e-9 { return String(format: "%.0f%%", percent) }
+    return String(format: "%.1f%%", (percent * 10 + 1e-9).rounded(.down) / 10)
+  }
+
   /// Pads `text` with spaces to `width` characters (left-aligned).
   static func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
