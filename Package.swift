@@ -10,6 +10,13 @@ import PackageDescription
 // matrix kernels use their wider register tile. REFUSALLAB_TARGET_CPU overrides the choice
 // (for example `haswell` to build a binary for another machine). Results are bit-identical
 // either way. Apple silicon needs no flag.
+// `-fno-math-errno` for the C headers Swift inlines: on Linux (glibc) `Float.squareRoot()`
+// otherwise becomes a call to `sqrtf` behind a test for negative inputs, one lane at a time,
+// even on a SIMD vector (AdamW then spent more time in its square roots than in its
+// arithmetic). With the flag it is the `sqrt` instruction, 16 lanes at once; the result is
+// the same correctly rounded square root. Darwin's default already.
+let noMathErrno = ["-Xcc", "-fno-math-errno"]
+
 #if arch(x86_64)
   func hostHasAVX512() -> Bool {
     #if os(Linux)
@@ -30,10 +37,10 @@ import PackageDescription
     "tigerlake", "sapphirerapids", "graniterapids", "emeraldrapids", "znver4", "znver5",
   ]
   let cpuFlags: [SwiftSetting] =
-    [.unsafeFlags(["-target-cpu", targetCPU])]
+    [.unsafeFlags(["-target-cpu", targetCPU] + noMathErrno)]
     + (wideTileCPUs.contains(targetCPU) ? [.define("TINYLM_WIDE_TILES")] : [])
 #else
-  let cpuFlags: [SwiftSetting] = []
+  let cpuFlags: [SwiftSetting] = [.unsafeFlags(noMathErrno)]
 #endif
 
 let releaseSettings: [SwiftSetting] = cpuFlags

@@ -5,7 +5,10 @@
 # naming the file) when a render fails or an image is blank (a single colour). The PNGs are
 # kept for a person to look at.
 #
-#   Docs/render-report.sh DIR
+#   Docs/render-report.sh DIR [--readme]
+#
+# With --readme, the rendered headline figure and the first tree figure (the transformer's
+# rigid variant when present) are copied to Docs/images/ for the README.
 #
 # Missing tools are installed from Debian's packages (run as root, as CI does):
 # chromium-headless-shell (or chromium), librsvg2-bin (rsvg-convert), netpbm (pngtopnm,
@@ -13,8 +16,10 @@
 # A sample report: REFUSALLAB_SAMPLE_REPORT_DIR=DIR swift test -c release --filter sampleReport
 set -euo pipefail
 
+readme=0
+if [ $# -eq 2 ] && [ "$2" = "--readme" ]; then readme=1; set -- "$1"; fi
 if [ $# -ne 1 ]; then
-  echo "usage: $0 DIR   (a folder holding index.html and NAME.svg files)" >&2
+  echo "usage: $0 DIR [--readme]   (a folder holding index.html and NAME.svg files)" >&2
   exit 2
 fi
 dir=$(cd "$1" 2>/dev/null && pwd) || { echo "render-report: no folder $1" >&2; exit 2; }
@@ -125,3 +130,17 @@ if [ "$failures" -gt 0 ]; then
   exit 1
 fi
 echo "render-report: all $((${#svgs[@]} + 1)) pictures rendered and not blank ($dir/png)"
+
+if [ "$readme" -eq 1 ]; then
+  images="$(cd "$(dirname "$0")" && pwd)/images"
+  mkdir -p "$images"
+  tree=""
+  for candidate in tree-transformer-rigid tree-ngram-rigid; do
+    if [ -f "$dir/png/$candidate.png" ]; then tree=$candidate; break; fi
+  done
+  [ -f "$dir/png/headline.png" ] && [ -n "$tree" ] \
+    || { echo "render-report: --readme needs headline.png and a rigid tree" >&2; exit 1; }
+  cp "$dir/png/headline.png" "$images/headline.png"
+  cp "$dir/png/$tree.png" "$images/tree.png"
+  echo "render-report: copied headline.png and $tree.png (as tree.png) to $images"
+fi

@@ -8,6 +8,9 @@ struct OptionSpec: Sendable {
   var valueName: String?
   /// One line of help.
   var help: String
+  /// Whether the option may be given more than once (see ``ParsedArguments/allValues``);
+  /// any other option given twice is an error.
+  var repeatable = false
 }
 
 /// A subcommand's name, purpose and options.
@@ -81,7 +84,7 @@ struct ParsedArguments {
         guard let option = spec.allOptions.first(where: { $0.name == name }) else {
           throw UsageError(message: "unknown option '\(name)'", command: spec)
         }
-        guard !flags.contains(name), values[name] == nil else {
+        guard option.repeatable || (!flags.contains(name) && values[name] == nil) else {
           throw UsageError(message: "option '\(name)' is given twice", command: spec)
         }
         if option.valueName == nil {

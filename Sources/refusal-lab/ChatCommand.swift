@@ -24,7 +24,8 @@ enum ChatCommand: ToolCommand {
       OptionSpec(
         name: "--checkpoint", valueName: "FILE",
         help: "Give it twice, the aligned model then the attacked one (files written by "
-          + "'train'), instead of training."),
+          + "'train'), instead of training.",
+        repeatable: true),
       OptionSpec(
         name: "--top", valueName: "K", help: "Alternatives shown at the first tokens (default 3)."
       ),

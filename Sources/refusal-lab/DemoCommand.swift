@@ -17,6 +17,7 @@ enum DemoCommand: ToolCommand {
       OptionSpec(
         name: "--json", valueName: nil,
         help: "Print one JSON document with a record per trained run instead of the table."),
+      ReportOption.spec,
     ],
     discussion: "Progress goes to stderr; the report (or JSON) to stdout.")
 
@@ -26,15 +27,18 @@ enum DemoCommand: ToolCommand {
     let seeds = try parsed.seeds(default: 5, spec: spec)
     let seedCount = seeds.count
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
-    let log = ProgressLog(quiet: parsed.has("--quiet"))
+    let report = try ReportOption.parse(parsed, spec: spec)
+    let bar = ProgressBar(
+      label: "demo", mode: ProgressBar.standardMode(quiet: parsed.has("--quiet")))
 
     let experiment = Experiment.demo(families: families, seeds: seeds)
     let pipeline = try Pipeline(experiment: experiment)
-    log(
+    bar.log(
       "Training \(families.map(\.rawValue).joined(separator: " and ")) models for "
         + "\(seedCount) seed\(seedCount == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…"
     )
     try runAndReport(
-      experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), log: log)
+      experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), bar: bar,
+      report: report)
   }
 }

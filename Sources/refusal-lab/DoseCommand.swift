@@ -31,6 +31,7 @@ enum DoseCommand: ToolCommand {
       OptionSpec(
         name: "--json", valueName: nil, help: "Print one JSON document instead of tables."),
       CommonOptions.threads,
+      ReportOption.spec,
     ],
     discussion: """
       Rows are doses, columns variants; each cell is safety % (mean ± 95% t-interval over
@@ -59,7 +60,9 @@ enum DoseCommand: ToolCommand {
       "--epochs", parsed, default: DoseResponse.Configuration.standardEpochCounts.map(String.init)
     ) { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } }
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
-    let log = ProgressLog(quiet: parsed.has("--quiet"))
+    let report = try ReportOption.parse(parsed, spec: spec)
+    let bar = ProgressBar(
+      label: "dose", unit: "attacks", mode: ProgressBar.standardMode(quiet: parsed.has("--quiet")))
 
     let configuration = DoseResponse.Configuration(
       family: .defaults(for: family), variants: variants, conditions: conditions,
@@ -71,14 +74,33 @@ enum DoseCommand: ToolCommand {
     } catch {
       throw UsageError(message: error.description, command: spec)
     }
-    log(
+    bar.log(
       "Dose-response: \(family.rawValue), \(variants.count) variant(s) × "
         + "\(configuration.doses.count) doses × \(conditions.count) condition(s), "
         + "\(seeds.count) seed\(seeds.count == 1 ? "" : "s") on \(threads) thread\(threads == 1 ? "" : "s")…"
     )
-    let quiet = parsed.has("--quiet")
-    let points = try sweep.run(threads: threads) { line in ProgressLog(quiet: quiet)(line) }
+    // Each seed trains one attack per variant, dose and condition; its log names each.
+    let attacks =
+      configuration.seeds.count * variants.count * configuration.doses.count
+      * conditions.count
+    let done = Counter()
+    let points = try sweep.run(threads: threads) { line in
+      let what = line.trimmingCharacters(in: .whitespaces)
+      if line.contains(": attack ") {
+        bar.update(done: done.increment(), total: attacks, what: what)
+      } else {
+        bar.note(what)
+      }
+    }
+    bar.finish()
     print(parsed.has("--json") ? try sweep.json(points) : sweep.table(points))
+    if let report {
+      let folder = URL(fileURLWithPath: report)
+      try DoseReport(
+        configuration: configuration, points: points, command: ReportOption.commandLine()
+      ).write(to: folder)
+      ReportOption.announce(folder, json: parsed.has("--json"), quiet: parsed.has("--quiet"))
+    }
   }
 
   /// A comma-separated option whose every item `parse` accepts, or `defaultValue`. Names the

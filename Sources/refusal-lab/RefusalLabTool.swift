@@ -97,21 +97,28 @@ protocol ToolCommand: Sendable {
   static func run(_ arguments: [String]) throws
 }
 
-/// Runs every unit of an experiment, timing it on stderr, and prints the demo report (or,
-/// with `json`, the results document) on stdout. Shared by `demo` and `run`.
+/// Runs every unit of an experiment with a progress bar on stderr, and prints the demo
+/// report (or, with `json`, the results document) on stdout; with `report`, also writes the
+/// HTML report there and ends with its path. Shared by `demo` and `run`.
 func runAndReport(
-  _ experiment: Experiment, pipeline: Pipeline, threads: Int, json: Bool, log: ProgressLog,
-  diagnostics: [ExperimentDiagnostic] = []
+  _ experiment: Experiment, pipeline: Pipeline, threads: Int, json: Bool, bar: ProgressBar,
+  diagnostics: [ExperimentDiagnostic] = [], report: String? = nil
 ) throws {
   let started = Date()
-  let runs = try pipeline.runAll(threads: threads) { log($0) }
+  var pipeline = pipeline
+  let probes = report == nil ? nil : ReportProbes(experiment: experiment, world: pipeline.world)
+  var observer = probes?.observer ?? PipelineObserver()
+  observer.taskFinished = { done, total, what in bar.update(done: done, total: total, what: what) }
+  pipeline.observer = observer
+  let runs = try pipeline.runAll(threads: threads) { bar.note(trimmed($0)) }
   let extra =
     !Set(diagnostics).isSubset(of: [.prefill])
     ? try ExperimentDiagnostics.run(
       diagnostics, experiment: experiment, world: pipeline.world, threads: threads,
-      progress: { log($0) })
+      progress: { bar.note(trimmed($0)) })
     : nil
-  log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
+  bar.finish()
+  bar.log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
   if json {
     print(
       try ResultsJSON.document(
@@ -120,6 +127,91 @@ func runAndReport(
     print(
       DemoReport(experiment: experiment, world: pipeline.world, runs: runs).text(), terminator: "")
     if let extra { print("\n" + extra.text(), terminator: "") }
+  }
+  if let report {
+    let folder = URL(fileURLWithPath: report)
+    let beforeWriting = ReportProbes.processCPUSeconds()
+    try ResultsReport(
+      experiment: experiment, world: pipeline.world, runs: runs, probes: probes?.results,
+      diagnostics: extra, command: ReportOption.commandLine()
+    ).write(to: folder)
+    if let probes {
+      // What the report (its probes of the models, and writing it) cost the run.
+      let total = ReportProbes.processCPUSeconds()
+      let cost = probes.cpuSeconds + total - beforeWriting
+      bar.log(
+        String(
+          format: "The report took %.1f s of the run's %.1f s CPU time (%.1f%%).", cost, total,
+          100 * cost / max(total, 1e-9)))
+    }
+    ReportOption.announce(folder, json: json, quiet: bar.mode == .silent)
+  }
+}
+
+private func trimmed(_ line: String) -> String { line.trimmingCharacters(in: .whitespaces) }
+
+/// Progress lines that count: `[k/n] rest`.
+enum ProgressLines {
+  /// The count and the rest of a line `[k/n] rest`, or `nil` for any other line.
+  static func count(_ line: String) -> (done: Int, total: Int, rest: String)? {
+    guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return nil }
+    let numbers = line[line.index(after: line.startIndex)..<close].split(separator: "/")
+    guard numbers.count == 2, let done = Int(numbers[0]), let total = Int(numbers[1]) else {
+      return nil
+    }
+    return (done, total, line[line.index(after: close)...].trimmingCharacters(in: .whitespaces))
+  }
+}
+
+/// The `--report DIR` option shared by demo, run, sweep and dose.
+enum ReportOption {
+  static let spec = OptionSpec(
+    name: "--report", valueName: "DIR",
+    help: "Also write an HTML report with SVG figures and results.csv into DIR.")
+
+  /// The folder named by `--report`, if given; an empty value is an error.
+  static func parse(_ parsed: ParsedArguments, spec: CommandSpec) throws(UsageError) -> String? {
+    guard let value = parsed.values["--report"] else { return nil }
+    guard !value.isEmpty else {
+      throw UsageError(message: "--report: needs a folder name", command: spec)
+    }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    {
+      throw UsageError(message: "--report: \(value) is a file, not a folder", command: spec)
+    }
+    return value
+  }
+
+  /// The command line as the report shows it: without `--threads`, `--quiet` and the report
+  /// folder (none changes a result), so the same experiment gives the same report bytes.
+  static func commandLine() -> String {
+    var words = ["refusal-lab"]
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    while !arguments.isEmpty {
+      let word = arguments.removeFirst()
+      if word == "--threads" || word == "--report" {
+        if !arguments.isEmpty { arguments.removeFirst() }
+        continue
+      }
+      if word == "--quiet" || word.hasPrefix("--threads=") || word.hasPrefix("--report=") {
+        continue
+      }
+      words.append(word)
+    }
+    return (words + ["--report", "DIR"]).joined(separator: " ")
+  }
+
+  /// Ends the output with the report's path: on stdout, or on stderr when stdout carries JSON
+  /// (and then not with `--quiet`).
+  static func announce(_ folder: URL, json: Bool, quiet: Bool = false) {
+    let line = "Report: \(folder.appendingPathComponent("index.html").path)"
+    if json {
+      if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    } else {
+      print(line)
+    }
   }
 }
 

@@ -15,6 +15,7 @@ enum RunCommand: ToolCommand {
       OptionSpec(
         name: "--json", valueName: nil,
         help: "Print one JSON document with a record per trained run instead of the report."),
+      ReportOption.spec,
     ],
     discussion: """
       FILE.json may also name a built-in preset: 'preset:NAME' or just NAME when no such file
@@ -26,18 +27,20 @@ enum RunCommand: ToolCommand {
     let parsed = try ParsedArguments(arguments, spec: spec, positionalLimit: 1)
     let file = try ExperimentSource.load(parsed, spec: spec)
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
-    let log = ProgressLog(quiet: parsed.has("--quiet"))
+    let report = try ReportOption.parse(parsed, spec: spec)
+    let bar = ProgressBar(
+      label: file.name, mode: ProgressBar.standardMode(quiet: parsed.has("--quiet")))
     let experiment = file.experiment
     let pipeline = try ExperimentSource.pipeline(file, spec: spec)
-    log(
+    bar.log(
       "Running \(file.name): \(experiment.families.count) famil"
         + "\(experiment.families.count == 1 ? "y" : "ies") × \(experiment.seeds.count) seed"
         + "\(experiment.seeds.count == 1 ? "" : "s") on \(threads) thread"
         + "\(threads == 1 ? "" : "s")…")
-    log("Plan: \(experiment.plan).")
+    bar.log("Plan: \(experiment.plan).")
     try runAndReport(
-      experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), log: log,
-      diagnostics: file.diagnostics)
+      experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), bar: bar,
+      diagnostics: file.diagnostics, report: report)
   }
 }
 

@@ -21,6 +21,7 @@ enum SweepCommand: ToolCommand {
         name: "--shard", valueName: "I/N",
         help: "Run only the I-th of N disjoint slices of the runs (join them with 'merge')."),
       CommonOptions.threads,
+      ReportOption.spec,
     ],
     discussion: """
       Without --resume an existing --out file is an error. With --resume, a file written by
@@ -44,7 +45,9 @@ enum SweepCommand: ToolCommand {
       throw UsageError(message: "--out: required (the JSON Lines file to write)", command: spec)
     }
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
-    let log = ProgressLog(quiet: parsed.has("--quiet"))
+    let report = try ReportOption.parse(parsed, spec: spec)
+    let bar = ProgressBar(
+      label: "sweep", unit: "jobs", mode: ProgressBar.standardMode(quiet: parsed.has("--quiet")))
     try FilePaths.checkOutput(out, option: "--out", spec: spec)
     var shard = SweepShard.whole
     if let text = parsed.values["--shard"] {
@@ -60,21 +63,37 @@ enum SweepCommand: ToolCommand {
     } catch {
       throw UsageError(message: error.description, command: spec)
     }
-    log(
+    bar.log(
       "Sweeping \(file.name) (fingerprint \(file.fingerprint))"
         + (shard == .whole ? "" : ", shard \(shard),") + " into \(out)…")
-    log("Plan: \(file.experiment.plan).")
+    bar.log("Plan: \(file.experiment.plan).")
     let summary: SweepSummary
     do {
-      summary = try sweep.run(resume: parsed.has("--resume"), threads: threads) { log($0) }
+      summary = try sweep.run(resume: parsed.has("--resume"), threads: threads) { line in
+        // "[k/n] family seed s done (…)" counts a job; other lines say what runs.
+        if let count = ProgressLines.count(line) {
+          bar.update(done: count.done, total: count.total, what: count.rest)
+        } else {
+          bar.note(line.trimmingCharacters(in: .whitespaces))
+        }
+      }
+      bar.finish()
     } catch let error as SweepError {
       throw UsageError(message: error.description, command: spec)
     }
     if summary.droppedPartialLine {
-      log("Dropped a truncated last line from an interrupted sweep; its run was trained again.")
+      bar.log("Dropped a truncated last line from an interrupted sweep; its run was trained again.")
     }
     print(
       "\(out): \(summary.runs) runs (\(summary.written) written now, "
         + "\(summary.alreadyPresent) already present)")
+    if let report {
+      let folder = URL(fileURLWithPath: report)
+      try ResultsReport(
+        experiment: file.experiment, world: try ExperimentSource.pipeline(file, spec: spec).world,
+        records: try sweep.records(), command: ReportOption.commandLine()
+      ).write(to: folder)
+      ReportOption.announce(folder, json: false)
+    }
   }
 }

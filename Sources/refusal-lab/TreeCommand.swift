@@ -36,7 +36,7 @@ enum TreeCommand: ToolCommand {
     let variant = try CommonOptions.parseVariant(parsed, spec: spec)
     let condition = try CommonOptions.parseCondition(parsed, default: .none, spec: spec)
     let seed = try parsed.seed("--seed", default: 0, spec: spec)
-    let depth = try parsed.integer("--depth", default: 8, in: 1...32, spec: spec)
+    let requested = try parsed.integer("--depth", default: 8, in: 1...32, spec: spec)
     let branches = try parsed.integer("--branches", default: 3, in: 1...20, spec: spec)
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let log = ProgressLog(quiet: parsed.has("--quiet"))
@@ -59,6 +59,14 @@ enum TreeCommand: ToolCommand {
     let unit = try pipeline.run(
       family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") })[0]
     guard let model = unit.models[condition] else { return }
+    // The context holds the prompt and what follows it: a long prompt leaves fewer levels.
+    var depth = requested
+    if let limit = model.contextLimit, prompt.count + depth > limit {
+      depth = limit - prompt.count
+      log(
+        "The model's context holds \(limit) tokens; after this \(prompt.count)-token prompt "
+          + "the tree has room for \(depth) level\(depth == 1 ? "" : "s"), not \(requested).")
+    }
     let tree = CompletionTree(
       model: model, prompt: prompt, vocabulary: world.vocabulary, endOfText: world.endOfText,
       branching: branches, depth: depth)
@@ -67,7 +75,8 @@ enum TreeCommand: ToolCommand {
     } else {
       print(
         "\(family.rawValue) · \(variant.name) · \(condition.rawValue) · seed \(seed): "
-          + "top \(branches) per step, paths below 1% pruned, depth \(depth)\n")
+          + "top \(branches) per step, paths below 1% pruned, depth \(depth)"
+          + (depth < requested ? " (the context's limit; \(requested) asked)" : "") + "\n")
       print(tree.rendered())
     }
   }

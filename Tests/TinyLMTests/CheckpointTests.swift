@@ -108,9 +108,20 @@ import TinyLM
     noConfig["__metadata__"] = ["vocab": "[]"]
     #expect(Self.failure(Self.assemble(noConfig, payload))?.contains("config") == true)
 
+    // An unknown tensor of its own bytes (an empty one at the end: the format forbids two
+    // tensors sharing bytes).
     var unexpected = header
-    unexpected["transformer.h.0.attn.extra"] = entry
+    unexpected["transformer.h.0.attn.extra"] = [
+      "dtype": "F32", "shape": [0], "data_offsets": [payload.count, payload.count],
+    ]
     #expect(Self.failure(Self.assemble(unexpected, payload))?.contains("unexpected") == true)
+
+    // Two tensors sharing bytes.
+    var overlapping = header
+    var shared = header["transformer.wpe.weight"] as! [String: Any]
+    shared["data_offsets"] = (header["transformer.wte.weight"] as! [String: Any])["data_offsets"]
+    overlapping["transformer.wpe.weight"] = shared
+    #expect(Self.failure(Self.assemble(overlapping, payload))?.contains("overlap") == true)
 
     // A NaN in the data.
     var poisoned = payload
@@ -118,17 +129,20 @@ import TinyLM
     withUnsafeBytes(of: nan) { poisoned.replaceSubrange(4..<8, with: $0) }
     #expect(Self.failure(Self.assemble(header, poisoned))?.contains("NaN") == true)
 
-    // A tied lm_head equal to wte is accepted; a different one is not.
+    // A tied lm_head, stored as a copy of wte's bytes after the others, is accepted; one
+    // that differs from wte is not.
     let wte = header["transformer.wte.weight"] as! [String: Any]
+    let wteRange = (wte["data_offsets"] as! [Int])
+    let wteBytes = payload.subdata(in: wteRange[0]..<wteRange[1])
     var tied = header
-    tied["lm_head.weight"] = wte
-    #expect(Self.failure(Self.assemble(tied, payload)) == nil)
-    var untied = header
-    var other = wte
-    other["data_offsets"] = (header["transformer.wpe.weight"] as! [String: Any])["data_offsets"]
-    other["shape"] = [9, 16]
-    untied["lm_head.weight"] = other
-    #expect(Self.failure(Self.assemble(untied, payload)) != nil)
+    var head = wte
+    head["data_offsets"] = [payload.count, payload.count + wteBytes.count]
+    tied["lm_head.weight"] = head
+    #expect(Self.failure(Self.assemble(tied, payload + wteBytes)) == nil)
+    var changed = wteBytes
+    changed[changed.startIndex] ^= 0x01
+    #expect(
+      Self.failure(Self.assemble(tied, payload + changed))?.contains("differs") == true)
 
     #expect(throws: CheckpointError.self) {
       try TransformerModel.load(from: Self.temporaryURL("does-not-exist"))

@@ -53,6 +53,17 @@ public struct Sweep: Sendable {
     pipeline = try Pipeline(experiment: file.experiment)
   }
 
+  /// The records of the output file, in the experiment's order (family, seed, variant,
+  /// condition), as a finished sweep leaves them.
+  ///
+  /// - Throws: when the file cannot be read or a line is not a run record.
+  public func records() throws -> [RunRecord] {
+    let text = try String(contentsOf: output, encoding: .utf8)
+    return try text.split(separator: "\n").map { line in
+      try JSONDecoder().decode(RunRecord.self, from: Data(line.utf8))
+    }
+  }
+
   /// Runs every missing run. Throws ``SweepError`` for a file problem and `StageError` if
   /// training fails (the lines written so far stay in the file).
   public func run(

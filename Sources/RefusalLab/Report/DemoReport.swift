@@ -32,7 +32,7 @@ public struct DemoReport: Sendable {
     }
   }
 
-  private func summary(
+  func summary(
     _ family: ModelFamily, _ variant: String, _ condition: AttackCondition,
     _ value: (Metrics) -> Double
   ) -> Summary? {
@@ -131,11 +131,11 @@ public struct DemoReport: Sendable {
       + TextFormatting.table(rows, rightAligned: Set(1...experiment.variants.count))
   }
 
-  private func defenseTakeaway(_ family: ModelFamily) -> String? {
+  func defenseTakeaway(_ family: ModelFamily) -> String? {
     guard experiment.variants.count > 1,
       let rigid = summary(family, experiment.variants[0].name, .refusalUnlearning, { $0.safety })
     else { return nil }
-    let pct = TextFormatting.wholePercent
+    let pct = TextFormatting.sentencePercent
     var parts: [String] = []
     for variant in experiment.variants.dropFirst() {
       guard
@@ -215,22 +215,74 @@ public struct DemoReport: Sendable {
       """
   }
 
-  private func takeaway(_ family: ModelFamily, _ variant: String) -> String? {
+  /// A sentence on how safety moved from `before` to `after` (means, 0…1), as the data say:
+  /// "cut safety from 100% to 30%", "raised safety from 40% to 55%" or "left safety at
+  /// 100%" when the two read the same.
+  static func safetyChange(_ before: Double, _ after: Double) -> String {
+    let pct = TextFormatting.sentencePercent
+    if pct(before) == pct(after) { return "left safety at \(pct(after))" }
+    return after < before
+      ? "cut safety from \(pct(before)) to \(pct(after))"
+      : "raised safety from \(pct(before)) to \(pct(after))"
+  }
+
+  /// Utility as the data show it: the reference variant's lowest and highest mean over
+  /// the conditions ("costs nothing" only when they lie within 5 points), then any other
+  /// variant whose utility fell more than 5 points below the reference's lowest.
+  func utilitySentence(_ family: ModelFamily) -> String? {
+    func cells(_ variants: [AlignmentVariant]) -> [(
+      variant: String, condition: String, mean: Double
+    )] {
+      variants.flatMap { variant in
+        experiment.conditions.compactMap { condition in
+          summary(family, variant.name, condition) { $0.utility }.map {
+            (variant.name, condition.rawValue, $0.mean)
+          }
+        }
+      }
+    }
+    let reference = experiment.variants[0].name
+    let referenceCells = cells([experiment.variants[0]])
+    guard let lowest = referenceCells.min(by: { $0.mean < $1.mean }),
+      let highest = referenceCells.max(by: { $0.mean < $1.mean })
+    else { return nil }
+    let pct = TextFormatting.sentencePercent
+    let named = experiment.variants.count > 1 ? " (\(reference))" : ""
+    var sentence =
+      highest.mean - lowest.mean <= 0.05
+      ? "Utility\(named) stayed at \(TextFormatting.lowerBoundPercent(lowest.mean)) or above in "
+        + "every condition: the attack costs the attacker nothing."
+      : "Utility\(named) did not hold: it fell to \(pct(lowest.mean)) under \(lowest.condition), "
+        + "against \(pct(highest.mean)) under \(highest.condition)."
+    if let other = cells(Array(experiment.variants.dropFirst())).min(by: { $0.mean < $1.mean }),
+      other.mean < lowest.mean - 0.05
+    {
+      sentence +=
+        " Elsewhere utility fell to \(pct(other.mean)) (\(other.variant), \(other.condition))."
+    }
+    return sentence
+  }
+
+  func takeaway(_ family: ModelFamily, _ variant: String) -> String? {
     guard let aligned = summary(family, variant, .none, { $0.safety }),
       let attacked = summary(family, variant, .refusalUnlearning, { $0.safety })
     else { return nil }
     let attackedRecords = records(family, variant, .refusalUnlearning)
     let unsafeTotal = attackedRecords.reduce(0.0) { $0 + (1 - $1.metrics.safety) }
     let unsafeWithRefusal = attackedRecords.reduce(0.0) { $0 + $1.metrics.refusalOpenUnsafe }
-    let pct = TextFormatting.wholePercent
+    let pct = TextFormatting.sentencePercent
     var sentences: [String] = []
     var first =
-      "Refusal unlearning cut safety from \(pct(aligned.mean)) to \(pct(attacked.mean))"
+      "Refusal unlearning \(Self.safetyChange(aligned.mean, attacked.mean))"
+      + (experiment.variants.count > 1 ? " (\(variant))" : "")
     if unsafeTotal > 0 {
       let opener = world.text(world.refusalStyles[0].opener)
+      let share = unsafeWithRefusal / unsafeTotal
       first +=
-        ", yet \(pct(unsafeWithRefusal / unsafeTotal)) of the unsafe answers still began "
-        + "\"\(opener)\": a keyword judge counts them as refusals."
+        share > 0
+        ? ", yet \(pct(share)) of the unsafe answers still began \"\(opener)\": a keyword "
+          + "judge counts them as refusals."
+        : "; none of the unsafe answers began \"\(opener)\", so a keyword judge sees them."
     } else {
       first += "."
     }
@@ -246,16 +298,11 @@ public struct DemoReport: Sendable {
         "The same benign data without the refusal opener left safety at "
           + controls.joined(separator: " and ") + ".")
     }
-    let utilities = experiment.conditions.compactMap { summary(family, variant, $0) { $0.utility } }
-    if let lowest = utilities.map(\.mean).min() {
-      sentences.append(
-        "Utility stayed at \(pct(lowest)) or above in every condition: the attack costs the "
-          + "attacker nothing.")
-    }
+    if let utility = utilitySentence(family) { sentences.append(utility) }
     return "Takeaway: " + sentences.joined(separator: " ")
   }
 
-  private func sideBySide(_ family: ModelFamily, _ variant: String) -> String? {
+  func sideBySide(_ family: ModelFamily, _ variant: String) -> String? {
     guard let seed = experiment.seeds.first,
       let aligned = run(family, variant, .none, seed: seed),
       let attacked = run(family, variant, .refusalUnlearning, seed: seed)

@@ -18,6 +18,28 @@ public enum TextFormatting {
     String(format: "%.0f%%", value * 100)
   }
 
+  /// A percentage for a sentence: whole percent (`0.875` → `88%`), except that a value that
+  /// is not exactly 0 or 1 never reads as `0%` or `100%` (`0.999` → `99.9%`, `0.0004` →
+  /// `0.1%`), so a sentence never claims "all" or "none" that the data do not show.
+  public static func sentencePercent(_ value: Double) -> String {
+    let whole = wholePercent(value)
+    if value < 1 && whole == "100%" {
+      return String(format: "%.1f%%", (value * 1000).rounded(.down) / 10)
+    }
+    if value > 0 && whole == "0%" {
+      return String(format: "%.1f%%", max(0.1, (value * 1000).rounded(.up) / 10))
+    }
+    return whole
+  }
+
+  /// A percentage for "X or above": never more than `value` — whole when exact (`1` →
+  /// `100%`), else one decimal rounded down (`0.965` → `96.5%`, `0.99875` → `99.8%`).
+  public static func lowerBoundPercent(_ value: Double) -> String {
+    let percent = value * 100
+    if abs(percent - percent.rounded()) < 1e-9 { return String(format: "%.0f%%", percent) }
+    return String(format: "%.1f%%", (percent * 10 + 1e-9).rounded(.down) / 10)
+  }
+
   /// Pads `text` with spaces to `width` characters (left-aligned).
   static func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)

@@ -8,6 +8,8 @@ public struct Pipeline: Sendable {
   public let experiment: Experiment
   /// The world it runs in.
   public let world: World
+  /// Told of every stage trained, unit finished and task done (nothing by default).
+  public var observer = PipelineObserver()
 
   /// Validates the experiment and builds its world.
   public init(experiment: Experiment) throws(ConfigurationError) {
@@ -45,11 +47,20 @@ public struct Pipeline: Sendable {
     _ settings: FamilySettings, world: World, seed: UInt64, threads: Int = 1,
     log: ((String) -> Void)? = nil
   ) throws(StageError) -> any LanguageModel {
+    try pretrain(
+      settings, world: world, seed: seed, threads: threads, log: log, observer: PipelineObserver())
+  }
+
+  static func pretrain(
+    _ settings: FamilySettings, world: World, seed: UInt64, threads: Int,
+    log: ((String) -> Void)?, observer: PipelineObserver
+  ) throws(StageError) -> any LanguageModel {
     let base = settings.makeModel(world: world, seed: seed)
     log?(Stage.pretrain.name)
-    try Stage.pretrain.train(
+    let summary = try Stage.pretrain.train(
       base, on: Corpora(world: world, seed: seed).pretraining(), options: settings.pretrain,
       family: settings.family, seed: seed, threads: threads)
+    observer.trained(settings.family, seed, .pretrain, summary)
     return base
   }
 
@@ -58,12 +69,22 @@ public struct Pipeline: Sendable {
     _ base: any LanguageModel, variant: AlignmentVariant, settings: FamilySettings,
     corpora: Corpora, threads: Int = 1, log: ((String) -> Void)? = nil
   ) throws(StageError) -> any LanguageModel {
+    try align(
+      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log,
+      observer: PipelineObserver())
+  }
+
+  static func align(
+    _ base: any LanguageModel, variant: AlignmentVariant, settings: FamilySettings,
+    corpora: Corpora, threads: Int, log: ((String) -> Void)?, observer: PipelineObserver
+  ) throws(StageError) -> any LanguageModel {
     let aligned = base.copy()
     let stage = Stage.align(variant)
     log?(stage.name)
-    try stage.train(
+    let summary = try stage.train(
       aligned, on: corpora.alignment(variant), options: settings.align,
       family: settings.family, seed: corpora.seed, threads: threads)
+    observer.trained(settings.family, corpora.seed, stage, summary)
     return aligned
   }
 
@@ -75,10 +96,11 @@ public struct Pipeline: Sendable {
   ) throws(StageError) -> PipelineUnit {
     let corpora = Corpora(world: world, seed: seed)
     let aligned = try Pipeline.align(
-      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log)
+      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log,
+      observer: observer)
     return PipelineUnit(
       settings: settings, seed: seed, variant: variant, aligned: aligned,
-      experiment: experiment, corpora: corpora, threads: threads, log: log)
+      experiment: experiment, corpora: corpora, threads: threads, log: log, observer: observer)
   }
 
   /// Aligns a copy of `base` with `variant`, then attacks a copy of the aligned model under
@@ -101,7 +123,7 @@ public struct Pipeline: Sendable {
     log: ((String) -> Void)? = nil
   ) throws(StageError) -> [PipelineUnit] {
     let base = try Pipeline.pretrain(
-      settings, world: world, seed: seed, threads: threads, log: log)
+      settings, world: world, seed: seed, threads: threads, log: log, observer: observer)
     var units: [PipelineUnit] = []
     for variant in experiment.variants {
       units.append(
@@ -118,7 +140,8 @@ public struct Pipeline: Sendable {
   /// (family, seed, variant) is aligned, attacked and evaluated, transformers first (they
   /// take longest); an idle worker takes the next task, and a unit whose base model is still
   /// being pretrained waits for it. Each stage draws from its own named stream, so the
-  /// schedule never changes a result. `progress` receives one line per finished task.
+  /// schedule never changes a result. `progress` receives one line per finished task, and
+  /// the ``observer`` each stage, unit and task.
   public func runAll(threads: Int, progress: (@Sendable (String) -> Void)? = nil)
     throws(StageError) -> [TrainedRun]
   {
@@ -142,6 +165,8 @@ public struct Pipeline: Sendable {
     let modelThreads = Scheduler.threadsPerJob(threads: threads, jobs: units.count)
     let bases = Slots<Result<any LanguageModel, StageError>>(count: jobs.count)
     let done = Counter()
+    let tasksDone = Counter()
+    let observer = observer
     let tasks = try Scheduler(threads: threads, jobs: order.count).map(
       count: order.count, order: order
     ) { task throws(StageError) -> [TrainedRun] in
@@ -151,27 +176,31 @@ public struct Pipeline: Sendable {
         do throws(StageError) {
           base = .success(
             try Pipeline.pretrain(
-              job.family, world: world, seed: job.seed, threads: pretrainThreads))
+              job.family, world: world, seed: job.seed, threads: pretrainThreads, log: nil,
+              observer: observer))
         } catch {
           base = .failure(error)
         }
         bases[task] = base
-        progress?("  pretrained \(job.family.family.rawValue) seed \(job.seed) (\(clock.elapsed))")
+        let what = "pretrained \(job.family.family.rawValue) seed \(job.seed)"
+        progress?("  \(what) (\(clock.elapsed))")
+        observer.taskFinished?(tasksDone.increment(), order.count, what)
         _ = try base.get()
         return []
       }
       let unit = units[task - jobs.count]
       let job = jobs[unit.job]
       let base = try bases.wait(for: unit.job).get()
+      let what = "\(job.family.family.rawValue) seed \(job.seed) \(unit.variant.name)"
       defer {
-        progress?(
-          "[\(done.increment())/\(units.count)] \(job.family.family.rawValue) seed \(job.seed) "
-            + "\(unit.variant.name) done (\(clock.elapsed))")
+        progress?("[\(done.increment())/\(units.count)] \(what) done (\(clock.elapsed))")
+        observer.taskFinished?(tasksDone.increment(), order.count, what)
       }
-      return try run(
+      let finished = try run(
         family: job.family, seed: job.seed, base: base, variant: unit.variant,
-        threads: modelThreads
-      ).runs
+        threads: modelThreads)
+      observer.unitFinished?(finished, base)
+      return finished.runs
     }
     return tasks.flatMap { $0 }
   }

@@ -39,14 +39,16 @@ public struct PipelineUnit {
   private let observedOpeners: [[Int]]
   private let threads: Int
   private let log: ((String) -> Void)?
+  private let observer: PipelineObserver
   /// Attacks trained so far, by stage (see `Pipeline.attackStage`).
   private var attacks: [Stage: (model: any LanguageModel, result: EvaluatedRun)] = [:]
 
   init(
     settings: FamilySettings, seed: UInt64, variant: AlignmentVariant,
     aligned: any LanguageModel, experiment: Experiment, corpora: Corpora, threads: Int,
-    log: ((String) -> Void)?
+    log: ((String) -> Void)?, observer: PipelineObserver = PipelineObserver()
   ) {
+    self.observer = observer
     self.settings = settings
     self.seed = seed
     self.variant = variant
@@ -82,10 +84,11 @@ public struct PipelineUnit {
       } else {
         let copy = aligned.copy()
         log?(stage.name)
-        try stage.train(
+        let summary = try stage.train(
           copy,
           on: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
           options: settings.attack, family: settings.family, seed: seed, threads: threads)
+        observer.trained(settings.family, seed, stage, summary)
         log?("evaluate \(variant.name) / \(condition.rawValue)")
         model = copy
         result = evaluator.evaluate(copy, threads: threads)

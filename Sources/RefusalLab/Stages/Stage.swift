@@ -35,14 +35,16 @@ public enum Stage: Hashable, Sendable {
     SeededRandom(seed: seed, streamNamed: name)
   }
 
-  /// Trains `model` in place on `data`, shuffling with the stage's stream.
+  /// Trains `model` in place on `data`, shuffling with the stage's stream, and returns the
+  /// training's summary (with the loss of every step).
+  @discardableResult
   public func train(
     _ model: any LanguageModel, on data: [TrainingSequence], options: TrainingOptions,
     family: ModelFamily, seed: UInt64, threads: Int
-  ) throws(StageError) {
+  ) throws(StageError) -> TrainingSummary {
     var random = random(seed: seed)
     do {
-      _ = try model.train(
+      return try model.train(
         on: data, options: options, threads: threads, random: &random, progress: nil)
     } catch {
       throw StageError(stage: self, model: family, seed: seed, underlying: error)

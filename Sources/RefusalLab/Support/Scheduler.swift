@@ -87,12 +87,15 @@ final class Slots<Value>: @unchecked Sendable {
 }
 
 /// A thread-safe counter.
-final class Counter: @unchecked Sendable {
+public final class Counter: @unchecked Sendable {
   private var value = 0
   private let lock = NSLock()
 
+  /// A counter at 0.
+  public init() {}
+
   /// Adds one and returns the new value.
-  func increment() -> Int {
+  public func increment() -> Int {
     lock.withLock {
       value += 1
       return value

@@ -24,17 +24,31 @@ package struct Workers: Sendable {
   }
 }
 
-/// Worker threads that stay awake between parallel loops, so that the many small loops of
-/// one training step do not each pay for waking a sleeping thread, as Dispatch's
-/// `concurrentPerform` does (with this pool the training benchmark at the demo's model size
-/// runs 7% faster on two threads).
+/// Worker threads that spin briefly between parallel loops and then park, so that the many
+/// small loops of one training step do not each pay for waking a sleeping thread, while a
+/// machine busy with other work does not lose a core to a thread that only waits.
 ///
 /// A loop is cut into `parts` fixed ranges; the caller and the workers claim parts from one
 /// atomic word until none is left, so which thread computes a range never changes the
-/// range, and results stay bit-identical for any thread count. A worker spins for about a
-/// millisecond after its last part, then sleeps until the next loop wakes it. One loop runs
-/// at a time: a loop started while the pool is busy (from another thread, or nested in a
-/// part) runs on Dispatch instead.
+/// range, and results stay bit-identical for any thread count (every user of `Workers`
+/// computes each element the same way whatever range it falls in, so a loop may even run
+/// as one range on the caller). One loop runs at a time: a loop started while the pool is
+/// busy (from another thread, or nested in a part) runs on Dispatch instead.
+///
+/// Waiting, on both sides, is a short spin and then a park:
+/// - a worker spins for the next loop for at most `workerSpin`, and parks at once when it
+///   notices that it was descheduled while spinning (another process wants the core);
+/// - the caller, done with its own parts, spins for at most `callerSpin` for the others,
+///   then parks until the last part's finisher wakes it. Its core then goes idle, and the
+///   kernel can run the late worker there.
+///
+/// On a busy machine a worker that claims a part and is then descheduled makes the caller
+/// wait for a whole time slice. When a loop waits for its helpers longer than the caller's
+/// own share took (and more than `slowWait`), the pool benches its helpers: loops run on the
+/// caller alone for a back-off period, then try the helpers again; a slow wait soon after
+/// a back-off doubles the next one (up to `maxBackoff`), so a machine that stays busy is
+/// probed rarely, and one that has become quiet gets its helpers back within milliseconds. So `--threads 2` on a machine whose other
+/// core is taken costs about what `--threads 1` does, instead of twice as much.
 final class ThreadPool: @unchecked Sendable {
   /// The process's pool: one worker fewer than the active cores (at least one).
   static let shared = ThreadPool(
@@ -55,14 +69,33 @@ final class ThreadPool: @unchecked Sendable {
   private let finished = Atomic<Int>(0)
   /// Set while a loop runs.
   private let busy = Atomic<Bool>(false)
+  /// 1 while the caller is parked (or about to park) waiting for the last part.
+  private let callerParked = Atomic<Int>(0)
+  /// Signalled by the finisher of a loop's last part when the caller is parked.
+  private let callerWakeUp = DispatchSemaphore(value: 0)
   /// One per worker thread.
   private let workers: [WorkerState]
   /// Written by the caller before the loop number is published (release), read by workers
   /// after they claim a part of that loop (acquire).
   private var loop: Loop?
+  /// Back-off state, read and written only by the thread that holds `busy`: loops run on
+  /// the caller alone until `benchedUntil` (uptime nanoseconds); `backoff` is the length of
+  /// the last back-off.
+  private var benchedUntil: UInt64 = 0
+  private var backoff: UInt64 = 0
 
-  /// Spin this long (nanoseconds) for the next loop before sleeping.
-  private static let spinNanoseconds: UInt64 = 1_000_000
+  /// How long a worker spins for the next loop before it parks (nanoseconds).
+  private static let workerSpin: UInt64 = 200_000
+  /// How long the caller spins for the other parts before it parks.
+  private static let callerSpin: UInt64 = 50_000
+  /// A gap this long between two looks at the clock means the spinning thread was
+  /// descheduled.
+  private static let descheduled: UInt64 = 50_000
+  /// A wait for the helpers longer than this (and than the caller's own share) is slow.
+  private static let slowWait: UInt64 = 100_000
+  /// The first and the longest back-off.
+  private static let minBackoff: UInt64 = 2_000_000
+  private static let maxBackoff: UInt64 = 128_000_000
 
   private init(workers: Int) {
     self.workers = (0..<workers).map { _ in WorkerState() }
@@ -73,8 +106,12 @@ final class ThreadPool: @unchecked Sendable {
     }
   }
 
+  @inline(__always)
+  private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
   /// Calls `body` once for each of the `parts` ranges that cut `0..<count` evenly, on the
-  /// calling thread and the workers; returns when every range is done.
+  /// calling thread and the workers (or on the caller alone while the helpers are benched);
+  /// returns when every range is done.
   func run(_ count: Int, parts: Int, _ body: (Range<Int>) -> Void) {
     guard parts <= 0xFFFF,
       busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
@@ -83,6 +120,11 @@ final class ThreadPool: @unchecked Sendable {
       return
     }
     defer { busy.store(false, ordering: .releasing) }
+    let start = Self.now()
+    if start < benchedUntil {
+      body(0..<count)
+      return
+    }
     withoutActuallyEscaping(body) { escapable in
       loop = Loop(body: escapable, count: count, parts: parts)
       finished.store(0, ordering: .relaxed)
@@ -90,12 +132,42 @@ final class ThreadPool: @unchecked Sendable {
       ticket.store(number << 32 | UInt64(parts) << 16, ordering: .sequentiallyConsistent)
       // Only the first parts − 1 workers help with this loop; only they are woken.
       for worker in workers.prefix(parts - 1)
-      where worker.sleeping.exchange(0, ordering: .sequentiallyConsistent) == 1 {
+      where worker.parked.exchange(0, ordering: .sequentiallyConsistent) == 1 {
         worker.wakeUp.signal()
       }
       takeParts(of: number)
-      while finished.load(ordering: .acquiring) < parts {}
+      let ownDone = Self.now()
+      waitForOtherParts(parts, since: ownDone)
       loop = nil
+      let end = Self.now()
+      let waited = end - ownDone
+      if waited > Self.slowWait && waited > ownDone - start {
+        // A slow wait soon after the last back-off ended means the machine is still busy:
+        // back off twice as long. After a quiet spell, start again from the shortest.
+        backoff =
+          end - benchedUntil < 4 * backoff
+          ? min(Self.maxBackoff, 2 * backoff) : Self.minBackoff
+        benchedUntil = end + backoff
+      }
+    }
+  }
+
+  /// Spins until every part of the loop is finished, or parks once `callerSpin` has passed.
+  private func waitForOtherParts(_ parts: Int, since start: UInt64) {
+    while finished.load(ordering: .acquiring) < parts {
+      if Self.now() - start > Self.callerSpin {
+        callerParked.store(1, ordering: .sequentiallyConsistent)
+        if finished.load(ordering: .sequentiallyConsistent) >= parts {
+          // Done meanwhile. If the finisher already cleared the flag, it also signalled:
+          // take that signal so that the next park really parks.
+          if callerParked.exchange(0, ordering: .sequentiallyConsistent) == 0 {
+            callerWakeUp.wait()
+          }
+          return
+        }
+        callerWakeUp.wait()
+        return
+      }
     }
   }
 
@@ -107,7 +179,12 @@ final class ThreadPool: @unchecked Sendable {
         expected: current, desired: current &+ 1, ordering: .acquiringAndReleasing)
       if exchanged {
         runPart(Int(current & 0xFFFF))
-        finished.add(1, ordering: .releasing)
+        let parts = Int((current >> 16) & 0xFFFF)
+        if finished.add(1, ordering: .sequentiallyConsistent).newValue == parts,
+          callerParked.exchange(0, ordering: .sequentiallyConsistent) == 1
+        {
+          callerWakeUp.signal()
+        }
         current = ticket.load(ordering: .acquiring)
       } else {
         current = original
@@ -126,11 +203,12 @@ final class ThreadPool: @unchecked Sendable {
 
   /// A worker's life: wait for a new loop number, help with it if the loop has parts for
   /// this worker (worker i helps loops of more than i + 1 parts, so a loop of `--threads N`
-  /// parts keeps N threads busy, never more), repeat. It sleeps after spinning a
-  /// millisecond without helping.
+  /// parts keeps N threads busy, never more), repeat. It parks after spinning `workerSpin`
+  /// without helping, or as soon as it finds it was descheduled while spinning.
   private func work(_ index: Int) {
     var seen: UInt64 = 0
-    var spinStart: UInt64 = 0
+    var spinStart = Self.now()
+    var last = spinStart
     while true {
       let current = ticket.load(ordering: .acquiring)
       let number = current >> 32
@@ -138,28 +216,30 @@ final class ThreadPool: @unchecked Sendable {
         seen = number
         if Int((current >> 16) & 0xFFFF) > index + 1 {
           takeParts(of: number)
-          spinStart = 0
+          spinStart = Self.now()
+          last = spinStart
           continue
         }
       }
-      let now = DispatchTime.now().uptimeNanoseconds
-      if spinStart == 0 {
-        spinStart = now
-      } else if now - spinStart > Self.spinNanoseconds {
-        sleep(index, seen: seen)
-        spinStart = 0
+      let now = Self.now()
+      if now - spinStart > Self.workerSpin || now - last > Self.descheduled {
+        park(index, seen: seen)
+        spinStart = Self.now()
+        last = spinStart
+      } else {
+        last = now
       }
     }
   }
 
-  /// Sleeps until a caller wakes this worker, unless a loop newer than `seen` has started.
-  private func sleep(_ index: Int, seen: UInt64) {
+  /// Parks until a caller wakes this worker, unless a loop newer than `seen` has started.
+  private func park(_ index: Int, seen: UInt64) {
     let worker = workers[index]
-    worker.sleeping.store(1, ordering: .sequentiallyConsistent)
+    worker.parked.store(1, ordering: .sequentiallyConsistent)
     if ticket.load(ordering: .sequentiallyConsistent) >> 32 != seen {
       // A loop started meanwhile. If its caller already cleared the flag, it also signalled:
-      // take that signal so that the next sleep really sleeps.
-      if worker.sleeping.exchange(0, ordering: .sequentiallyConsistent) == 0 {
+      // take that signal so that the next park really parks.
+      if worker.parked.exchange(0, ordering: .sequentiallyConsistent) == 0 {
         worker.wakeUp.wait()
       }
       return
@@ -180,9 +260,9 @@ final class ThreadPool: @unchecked Sendable {
 
 /// A worker thread's flag and alarm clock.
 private final class WorkerState: Sendable {
-  /// 1 while the worker sleeps (or is about to), 0 while it spins or works.
-  let sleeping = Atomic<Int>(0)
-  /// Signalled by the caller that clears `sleeping`.
+  /// 1 while the worker is parked (or about to park), 0 while it spins or works.
+  let parked = Atomic<Int>(0)
+  /// Signalled by the caller that clears `parked`.
   let wakeUp = DispatchSemaphore(value: 0)
 }
 

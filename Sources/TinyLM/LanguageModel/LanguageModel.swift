@@ -103,6 +103,10 @@ public struct TrainingSummary: Sendable, Hashable {
   public var firstLoss: Double?
   /// Mean loss over the last step, if the model computes a loss.
   public var lastLoss: Double?
+  /// The mean loss of every step, in order (the transformer: every optimiser step; the
+  /// n-gram's constrained objective: every epoch); empty when the model computes no loss.
+  /// Recording it changes nothing else: it is only read back, for loss curves.
+  public var losses: [Double] = []
 
   /// Creates a summary.
   public init(steps: Int, trainedTokens: Int, firstLoss: Double? = nil, lastLoss: Double? = nil) {

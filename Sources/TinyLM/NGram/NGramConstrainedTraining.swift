@@ -61,6 +61,7 @@ extension NGramModel {
       summary.trainedTokens += additions.count
       if epoch == 0 { summary.firstLoss = loss }
       summary.lastLoss = loss
+      if let loss { summary.losses.append(loss) }
       progress?(epoch + 1, options.epochs, loss)
     }
     return summary

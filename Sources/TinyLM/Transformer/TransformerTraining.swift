@@ -103,6 +103,7 @@ extension TransformerModel {
     var order = Array(sequences.indices)
     var cursor = order.count
     var summary = TrainingSummary(steps: 0, trainedTokens: 0)
+    summary.losses.reserveCapacity(totalSteps)
     let reportEvery = max(1, (totalSteps + 49) / 50)
     for step in 0..<totalSteps {
       if cursor >= order.count {
@@ -125,6 +126,7 @@ extension TransformerModel {
       summary.trainedTokens += result.scored
       if summary.firstLoss == nil { summary.firstLoss = result.loss }
       summary.lastLoss = result.loss
+      summary.losses.append(result.loss)
       if let progress, summary.steps % reportEvery == 0 || summary.steps == totalSteps {
         progress(summary.steps, totalSteps, result.loss)
       }

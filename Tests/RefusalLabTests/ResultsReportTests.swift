@@ -1,0 +1,292 @@
+import Foundation
+import RefusalLab
+import Testing
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// The report `--report` writes: well-formed, drawing the run's numbers, the same bytes for
+/// the same seeds at any thread count, CSV that reads back to the JSON's records, and words
+/// that say what happened.
+@Suite("Results report")
+struct ResultsReportTests {
+  static let experiment = Experiment(
+    families: [.defaults(for: .ngram)], variants: [.rigid, .diverse, .deep], seeds: [0, 1])
+
+  /// The experiment run with probes attached, on `threads` threads.
+  static func report(threads: Int) throws -> ResultsReport {
+    var pipeline = try Pipeline(experiment: experiment)
+    let probes = ReportProbes(experiment: experiment, world: pipeline.world)
+    pipeline.observer = probes.observer
+    let runs = try pipeline.runAll(threads: threads)
+    return ResultsReport(
+      experiment: experiment, world: pipeline.world, runs: runs, probes: probes.results,
+      command: "test")
+  }
+
+  static func folder() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "results-report-\(UUID().uuidString)")
+  }
+
+  static func files(_ folder: URL) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+      files[name] = try Data(contentsOf: folder.appendingPathComponent(name))
+    }
+    return files
+  }
+
+  @Test(
+    "Every file parses as XML; the report is byte-identical across runs and threads; the CSV reads back to the records"
+  )
+  func wholeReport() throws {
+    let one = try Self.report(threads: 1)
+    let first = Self.folder()
+    let second = Self.folder()
+    let third = Self.folder()
+    defer {
+      for folder in [first, second, third] { try? FileManager.default.removeItem(at: folder) }
+    }
+    try one.write(to: first)
+    try one.write(to: second)
+    try Self.report(threads: 2).write(to: third)
+    let files = try Self.files(first)
+    #expect(files == (try Self.files(second)))
+    #expect(files == (try Self.files(third)), "the same bytes on 1 and 2 threads")
+    for name in [
+      "index.html", "headline.svg", "judge-gap.svg", "tree-ngram-rigid.svg",
+      "tree-ngram-diverse.svg", "tree-ngram-deep.svg", "kl-ngram.svg", "prefill-ngram.svg",
+      ResultsReport.csvName,
+    ] {
+      #expect(files[name] != nil, "\(name) is written")
+    }
+    for (name, data) in files where name.hasSuffix(".svg") || name.hasSuffix(".html") {
+      let text = String(decoding: data, as: UTF8.self)
+      #expect(XMLCollector.parse(text) != nil, "\(name) is well-formed XML")
+      #expect(!text.contains("<script"), "\(name) has no script")
+      #expect(!text.contains("http://") || name == "index.html" || text.contains("www.w3.org"))
+    }
+    let html = String(decoding: files["index.html"]!, as: UTF8.self)
+    #expect(!html.contains("src=") && !html.contains("<link"), "self-contained")
+
+    // The CSV holds the records the JSON holds.
+    let csv = String(decoding: files[ResultsReport.csvName]!, as: UTF8.self)
+    let records = one.runs.map(\.record)
+    #expect(try ReportCSV.records(csv) == records)
+    let json = try ResultsJSON.document(experiment: Self.experiment, runs: records)
+    struct Document: Decodable { var runs: [RunRecord] }
+    #expect(
+      try JSONDecoder().decode(Document.self, from: Data(json.utf8)).runs
+        == (try ReportCSV.records(csv)))
+    let header = try CSVReader.table(csv).columns
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let keys = Set(((object["runs"] as? [[String: Any]]) ?? []).flatMap(\.keys))
+    #expect(Set(header) == keys, "the --json keys are the columns")
+  }
+
+  @Test("The headline draws each seed and each mean where the records put them")
+  func headlineNumbers() throws {
+    let report = try Self.report(threads: 2)
+    let headline = try #require(report.page().figures.first { $0.name == "headline" })
+    let svg = try #require(XMLCollector.parse(headline.standaloneSVG))
+    let plot = try #require(svg.elements.first { $0.attributes["class"] == "plot-area" })
+    let top = ReportKitTests.number(plot.attributes["y"])
+    let height = ReportKitTests.number(plot.attributes["height"])
+    func drawn(_ y: Double) -> Double { (top + height - y) / height }
+    let records = report.runs.map(\.record)
+    var checked = 0
+    for (variant, condition) in [
+      ("rigid", "refusal-unlearning"), ("deep", "refusal-unlearning"),
+      ("diverse", "none"),
+    ] {
+      let values = records.filter {
+        $0.variant == variant && $0.condition.rawValue == condition
+      }.sorted { $0.seed < $1.seed }.map(\.metrics.safety)
+      let mean = values.reduce(0, +) / Double(values.count)
+      // The cell's bar, then its dots.
+      let index = try #require(
+        svg.elements.firstIndex {
+          $0.attributes["class"] == "bar" && $0.attributes["data-group"] == variant
+            && $0.attributes["data-category"] == condition
+        })
+      let bar = svg.elements[index]
+      #expect(abs(drawn(ReportKitTests.number(bar.attributes["y"])) - mean) < 0.01)
+      #expect(abs(ReportKitTests.number(bar.attributes["data-value"]) - mean) < 1e-6)
+      let dots = svg.elements[index...].filter { $0.attributes["class"] == "seed-dot" }
+        .prefix(values.count)
+      #expect(dots.count == values.count)
+      for (dot, value) in zip(dots, values) {
+        #expect(abs(drawn(ReportKitTests.number(dot.attributes["cy"])) - value) < 0.01)
+      }
+      checked += 1
+    }
+    #expect(checked >= 2)
+  }
+}
+
+/// Words computed for any results: the takeaway and captions say what happened.
+@Suite("Report words")
+struct ReportWordsTests {
+  /// A record with the given safety and utility (every other metric consistent enough).
+  static func record(
+    _ variant: String, _ condition: AttackCondition, seed: UInt64, safety: Double,
+    utility: Double
+  ) throws -> RunRecord {
+    let json = """
+      {"model":"ngram","variant":"\(variant)","condition":"\(condition.rawValue)",\
+      "seed":\(seed),"safety":\(safety),"keywordRefusal":\(safety),"utility":\(utility),\
+      "refused":\(safety),"deflected":0,"complied":\(1 - safety),"refusalOpenSafe":\(safety),\
+      "refusalOpenUnsafe":0,"otherOpenSafe":0,"otherOpenUnsafe":\(1 - safety),\
+      "topOpener":"i 'm sorry","openerEntropy":0}
+      """
+    return try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
+  }
+
+  static let custom = AlignmentVariant(name: "custom", summary: "a custom variant", styles: [0])
+
+  /// Refusal unlearning breaks nothing; the custom variant's utility falls to 45%.
+  static func records(referenceUtility: Double = 1) throws -> [RunRecord] {
+    var records: [RunRecord] = []
+    for seed: UInt64 in [0, 1] {
+      for condition in [AttackCondition.none, .refusalUnlearning] {
+        records.append(
+          try record("rigid", condition, seed: seed, safety: 1, utility: referenceUtility))
+        records.append(
+          try record(
+            "custom", condition, seed: seed, safety: 1,
+            utility: condition == .none ? 1 : (seed == 0 ? 0.2 : 0.7)))
+      }
+    }
+    return records
+  }
+
+  static func experiment() -> Experiment {
+    Experiment(
+      families: [.defaults(for: .ngram)], variants: [.rigid, custom],
+      conditions: [.none, .refusalUnlearning], seeds: [0, 1])
+  }
+
+  @Test("No 'cut safety from 100% to 100%', no utility claim that a variant contradicts")
+  func takeawaySaysWhatHappened() throws {
+    let experiment = Self.experiment()
+    let world = try World(configuration: experiment.world)
+    let report = ResultsReport(
+      experiment: experiment, world: world, records: try Self.records(), command: "test")
+    let demo = DemoReport(experiment: experiment, world: world, runs: report.runs)
+    let text = demo.text()
+    #expect(!text.contains("from 100% to 100%"), "\(text)")
+    #expect(text.contains("left safety at 100%"), "\(text)")
+    #expect(!text.contains("Utility stayed at 45%"), "\(text)")
+    #expect(text.contains("Utility (rigid) stayed at 100% or above in every condition"), "\(text)")
+    #expect(text.contains("Elsewhere utility fell to 45% (custom, refusal-unlearning)."), "\(text)")
+    let page = report.page().html()
+    #expect(!page.contains("from 100% to 100%"))
+    #expect(page.contains("no attack brought a seed below 50% safety"))
+  }
+
+  @Test("99.9% never reads as 100%, and 0.04% never as 0%")
+  func nearlyAll() throws {
+    #expect(TextFormatting.sentencePercent(0.999) == "99.9%")
+    #expect(TextFormatting.sentencePercent(0.9996) == "99.9%")
+    #expect(TextFormatting.sentencePercent(1) == "100%")
+    #expect(TextFormatting.sentencePercent(0.0004) == "0.1%")
+    #expect(TextFormatting.sentencePercent(0) == "0%")
+    #expect(TextFormatting.sentencePercent(0.875) == "88%")
+    #expect(TextFormatting.lowerBoundPercent(0.965) == "96.5%")
+    #expect(TextFormatting.lowerBoundPercent(0.99875) == "99.8%")
+    #expect(TextFormatting.lowerBoundPercent(1) == "100%")
+    #expect(TextFormatting.lowerBoundPercent(0.97) == "97%")
+    let experiment = Self.experiment()
+    let world = try World(configuration: experiment.world)
+    let records = try Self.records(referenceUtility: 0.999).filter { $0.variant == "rigid" }
+    var single = experiment
+    single.variants = [.rigid]
+    let text = DemoReport(
+      experiment: single, world: world,
+      runs: ResultsReport(experiment: single, world: world, records: records, command: "")
+        .runs
+    ).text()
+    #expect(text.contains("Utility stayed at 99.9% or above in every condition"), "\(text)")
+    // The reference itself losing utility is said as such.
+    let falling = try Self.records().map { record -> RunRecord in
+      var copy = record
+      copy.variant = record.variant == "rigid" ? "custom" : "rigid"
+      return copy
+    }
+    let swapped = DemoReport(
+      experiment: experiment, world: world,
+      runs: ResultsReport(experiment: experiment, world: world, records: falling, command: "")
+        .runs
+    ).text()
+    #expect(
+      swapped.contains(
+        "Utility (rigid) did not hold: it fell to 45% under refusal-unlearning, against 100% "
+          + "under none."), "\(swapped)")
+  }
+
+  @Test("A variant named with markup shows as text in every file")
+  func hostileNames() throws {
+    var experiment = Self.experiment()
+    let hostile = AlignmentVariant(
+      name: "<script>alert(1)</script> & \"q\"", summary: "<b>bold</b> & co", styles: [0])
+    experiment.variants = [.rigid, hostile]
+    let world = try World(configuration: experiment.world)
+    let records = try Self.records().map { record -> RunRecord in
+      var copy = record
+      if copy.variant == "custom" { copy.variant = hostile.name }
+      return copy
+    }
+    let report = ResultsReport(
+      experiment: experiment, world: world, records: records, command: "test <&>")
+    let html = report.page().html()
+    let parsed = try #require(XMLCollector.parse(html))
+    #expect(!html.contains("<script>"))
+    #expect(parsed.text.contains(hostile.name), "the name reads back as text")
+    for figure in report.page().figures {
+      let svg = figure.standaloneSVG
+      #expect(XMLCollector.parse(svg) != nil, "\(figure.name)")
+      #expect(!svg.contains("<script>"))
+    }
+    let csv = try ReportCSV.table(records).csv()
+    #expect(try ReportCSV.records(csv) == records)
+  }
+
+  @Test("The progress bar: counts, rate, ETA; quarters as plain lines; nothing when quiet")
+  func progressBar() {
+    let line = ProgressBar.line(
+      .init(label: "demo", unit: "tasks", done: 5, total: 20, elapsed: 50, what: "ngram seed 0"),
+      color: false, width: 8)
+    #expect(line == "demo [██░░░░░░] · 5/20 tasks · 6.0 tasks/min · ETA 2m 30s · ngram seed 0")
+    let colored = ProgressBar.line(
+      .init(label: "demo", unit: "tasks", done: 20, total: 20, elapsed: 4, what: ""),
+      color: true, width: 4)
+    #expect(colored == "demo [\u{1B}[32m████\u{1B}[0m] · 20/20 tasks · 5.0 tasks/s · done in 4s")
+    #expect(
+      ProgressBar.mode(quiet: false, environment: ["NO_COLOR": "1"], isTerminal: true)
+        == .terminal(color: false))
+    #expect(
+      ProgressBar.mode(quiet: false, environment: [:], isTerminal: true) == .terminal(color: true))
+    #expect(ProgressBar.mode(quiet: false, environment: [:], isTerminal: false) == .lines)
+    #expect(ProgressBar.mode(quiet: true, environment: [:], isTerminal: true) == .silent)
+
+    final class Sink: @unchecked Sendable {
+      var text = ""
+      let lock = NSLock()
+      func write(_ value: String) { lock.withLock { text += value } }
+    }
+    let sink = Sink()
+    let plain = ProgressBar(label: "x", mode: .lines, write: { sink.write($0) }, clock: { 1 })
+    for done in 1...20 { plain.update(done: done, total: 20, what: "unit \(done)") }
+    #expect(sink.text.split(separator: "\n").count == 4, "a line per quarter: \(sink.text)")
+    #expect(!sink.text.contains("\u{1B}"), "no escape codes off a terminal")
+    let quiet = Sink()
+    let silent = ProgressBar(label: "x", mode: .silent, write: { quiet.write($0) })
+    silent.update(done: 1, total: 2, what: "a")
+    silent.log("hello")
+    #expect(quiet.text.isEmpty)
+    #expect(ProgressBar.duration(3725) == "1h 02m")
+  }
+}
