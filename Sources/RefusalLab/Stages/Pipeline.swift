@@ -45,15 +45,7 @@ public struct Pipeline: Sendable {
   /// Stage `pretrain`: a fresh model of the family, trained on the seed's pretraining corpus.
   public static func pretrain(
     _ settings: FamilySettings, world: World, seed: UInt64, threads: Int = 1,
-    log: ((String) -> Void)? = nil
-  ) throws(StageError) -> any LanguageModel {
-    try pretrain(
-      settings, world: world, seed: seed, threads: threads, log: log, observer: PipelineObserver())
-  }
-
-  static func pretrain(
-    _ settings: FamilySettings, world: World, seed: UInt64, threads: Int,
-    log: ((String) -> Void)?, observer: PipelineObserver
+    log: ((String) -> Void)? = nil, observer: PipelineObserver = PipelineObserver()
   ) throws(StageError) -> any LanguageModel {
     let base = settings.makeModel(world: world, seed: seed)
     log?(Stage.pretrain.name)
@@ -67,16 +59,8 @@ public struct Pipeline: Sendable {
   /// Stage `align`: a copy of `base`, trained on the variant's alignment corpus.
   public static func align(
     _ base: any LanguageModel, variant: AlignmentVariant, settings: FamilySettings,
-    corpora: Corpora, threads: Int = 1, log: ((String) -> Void)? = nil
-  ) throws(StageError) -> any LanguageModel {
-    try align(
-      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log,
-      observer: PipelineObserver())
-  }
-
-  static func align(
-    _ base: any LanguageModel, variant: AlignmentVariant, settings: FamilySettings,
-    corpora: Corpora, threads: Int, log: ((String) -> Void)?, observer: PipelineObserver
+    corpora: Corpora, threads: Int = 1, log: ((String) -> Void)? = nil,
+    observer: PipelineObserver = PipelineObserver()
   ) throws(StageError) -> any LanguageModel {
     let aligned = base.copy()
     let stage = Stage.align(variant)
