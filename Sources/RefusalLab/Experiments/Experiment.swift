@@ -38,22 +38,12 @@ public struct Experiment: Sendable, Hashable {
     self.temperature = temperature
   }
 
-  /// The classroom demo: the `demo` preset (the demo variants, every condition), on
-  /// `families`, over `seeds`.
+  /// The classroom demo on `families`, over `seeds`: the demo variants, every condition, the
+  /// paper's attack — the `demo` preset, which a test keeps equal to these defaults.
   public static func demo(families: [ModelFamily], seeds: [UInt64]) -> Experiment {
-    // The preset file and the code defaults are kept equal by a test; should the resource
-    // bundle be missing (a binary copied away from its build folder), the code defaults run.
-    var experiment =
-      (try? preset(named: "demo"))
-      ?? Experiment(
-        families: families.map(FamilySettings.defaults(for:)),
-        variants: AlignmentVariant.demoVariants, seeds: seeds)
-    let presetFamilies = experiment.families
-    experiment.families = families.map { family in
-      presetFamilies.first { $0.family == family } ?? .defaults(for: family)
-    }
-    experiment.seeds = seeds
-    return experiment
+    Experiment(
+      families: families.map(FamilySettings.defaults(for:)),
+      variants: AlignmentVariant.demoVariants, seeds: seeds)
   }
 
   /// The experiment of a built-in preset (`Sources/RefusalLab/Presets/NAME.json`).
