@@ -145,7 +145,7 @@ extension Experiment {
     }
     let object = try field.object(known: seedKeys)
     let first = try object["first"].map(UInt64.init(json:)) ?? 0
-    let countField = try object.required("count")
+    let countField = try field.required("count", in: object)
     let count = try Int(json: countField)
     try ConfigurationError.check(count, in: 1...mostSeeds, at: countField.path)
     guard first <= UInt64.max - UInt64(count - 1) else {

@@ -66,16 +66,27 @@ struct JSONField {
       path.isEmpty ? "(file)" : path, "expected \(expected)", got: JSONField.describe(value))
   }
 
-  /// The value as an object whose keys must all be in `known` (listed in that order in the
-  /// message about an unknown key).
-  func object(known: [String]) throws(ConfigurationError) -> JSONObject {
+  /// The value as an object's members, whose keys must all be in `known` (listed in that
+  /// order in the message about an unknown key). A `null` member is present.
+  func object(known: [String]) throws(ConfigurationError) -> [String: JSONField] {
     guard let dictionary = value as? [String: Any] else { throw typeError("an object") }
     if let unknown = dictionary.keys.filter({ !known.contains($0) }).sorted().first {
       throw ConfigurationError(
         field: path(unknown),
         message: "unknown key (known: \(known.joined(separator: ", ")))")
     }
-    return JSONObject(field: self, values: dictionary)
+    return Dictionary(
+      uniqueKeysWithValues: dictionary.map { ($0, JSONField(value: $1, path: path($0))) })
+  }
+
+  /// Member `key` of this object's `members`, which must be present.
+  func required(_ key: String, in members: [String: JSONField]) throws(ConfigurationError)
+    -> JSONField
+  {
+    guard let member = members[key] else {
+      throw ConfigurationError(field: path(key), message: "missing (required)")
+    }
+    return member
   }
 
   /// The value as a non-empty array of fields.
@@ -102,27 +113,6 @@ struct JSONField {
         message: "unknown \(what) \"\(string)\" (known: \(choices.joined(separator: ", ")))")
     }
     return string
-  }
-}
-
-/// A JSON object whose keys have been checked against the known ones.
-struct JSONObject {
-  /// The object as a field.
-  let field: JSONField
-  /// Its members.
-  let values: [String: Any]
-
-  /// The member `key`, or `nil` if absent. `null` counts as present.
-  subscript(key: String) -> JSONField? {
-    values[key].map { JSONField(value: $0, path: field.path(key)) }
-  }
-
-  /// The member `key`, which must be present.
-  func required(_ key: String) throws(ConfigurationError) -> JSONField {
-    guard let member = self[key] else {
-      throw ConfigurationError(field: field.path(key), message: "missing (required)")
-    }
-    return member
   }
 }
 

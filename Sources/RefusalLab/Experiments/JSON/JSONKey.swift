@@ -82,7 +82,7 @@ extension JSONField {
   func read<Root>(_ keys: [JSONKey<Root>], into root: inout Root) throws(ConfigurationError) {
     let object = try object(known: keys.map(\.name))
     for key in keys {
-      if let member = key.required ? try object.required(key.name) : object[key.name] {
+      if let member = key.required ? try required(key.name, in: object) : object[key.name] {
         try key.read(&root, member)
       }
     }

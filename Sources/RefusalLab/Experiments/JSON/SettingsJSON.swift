@@ -57,8 +57,8 @@ extension TrainingObjective: JSONSetting {
     guard field.isObject else {
       throw field.typeError("\"cross-entropy\" or {\"tokenwise-constrained\": {\"betas\": […]}}")
     }
-    let inner = try field.object(known: ["tokenwise-constrained"])
-      .required("tokenwise-constrained").object(known: ["betas"])
+    let outer = try field.object(known: ["tokenwise-constrained"])
+    let inner = try field.required("tokenwise-constrained", in: outer).object(known: ["betas"])
     self = .qiDefault
     if let betas = inner["betas"] {
       self = .tokenwiseConstrained(betas: try betas.array(of: "numbers", blank: 0.0))
