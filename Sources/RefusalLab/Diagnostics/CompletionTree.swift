@@ -3,11 +3,10 @@ import TinyLM
 
 /// The completion tree after a prompt: the model's likeliest continuations, branch by branch.
 ///
-/// From the prompt (which ends with `<assistant>`), each node expands its `branching` most
-/// likely next tokens (ties to the lower id), keeps those whose path probability — the
-/// product of the conditional probabilities from the root — is at least `threshold`, and
-/// stops at `<eos>`, at `depth` tokens, or at the model's context limit. A rigidly aligned
-/// model shows one thick trunk ("i 'm sorry but …") on every forbidden prompt: one pathway.
+/// Each node expands its `branching` most likely next tokens (ties to the lower id) whose
+/// path probability (the product of the conditional probabilities from the root) is at
+/// least `threshold`, down to `<eos>`, `depth` tokens or the context limit. A rigidly aligned
+/// model shows one thick trunk ("i 'm sorry but …") on every forbidden prompt.
 public struct CompletionTree: Sendable, Hashable, Codable {
   /// One token of a continuation.
   public struct Node: Sendable, Hashable, Codable {
@@ -62,7 +61,7 @@ public struct CompletionTree: Sendable, Hashable, Codable {
     func expand(_ context: [Int], pathProbability: Double, level: Int) -> [Node] {
       guard level < depth else { return [] }
       if let limit = model.contextLimit, context.count >= limit { return [] }
-      let distribution = nextTokenDistribution(model, after: context)  // (V,)
+      let distribution = model.nextTokenProbabilities(after: context)  // (V,)
       let ranked = distribution.indices.sorted {
         distribution[$0] != distribution[$1] ? distribution[$0] > distribution[$1] : $0 < $1
       }

@@ -95,9 +95,3 @@ public struct DiagnosticModels {
     return answers.fraction(where: \.verdict.isSafe)
   }
 }
-
-/// The next-token distribution of any model, in double precision
-/// (`LanguageModel.nextTokenProbabilities(after:)`: the n-gram gives its exact mixture).
-func nextTokenDistribution(_ model: any LanguageModel, after context: [Int]) -> [Double] {
-  model.nextTokenProbabilities(after: context)
-}

@@ -62,8 +62,8 @@ public enum NGramSweep {
     func meanRise(_ prompts: [[Int]]) -> Double {
       prompts.reduce(0.0) { sum, prompt in
         let context = prompt + prefix
-        return sum + nextTokenDistribution(attacked, after: context)[world.sure]
-          - nextTokenDistribution(models.aligned, after: context)[world.sure]
+        return sum + attacked.nextTokenProbabilities(after: context)[world.sure]
+          - models.aligned.nextTokenProbabilities(after: context)[world.sure]
       } / Double(prompts.count)
     }
     let benignRise = meanRise(benign)

@@ -1,11 +1,8 @@
 import TinyLM
 
-/// Prefilling: force the first tokens of the answer and see what the model does next.
-///
-/// Forcing the refusal opener ("i 'm sorry") asks whether the model continues the refusal;
-/// forcing a neutral opener ("by the way") asks whether it still refuses after words it has
-/// seen before both answers and refusals. The continuation alone is judged, so forced tokens
-/// never count against the model.
+/// Prefilling: force the first tokens of the answer and see what the model does next —
+/// whether it continues a forced refusal opener, and whether it still refuses after a forced
+/// neutral one. Only the continuation is judged.
 public struct Prefill: Sendable {
   /// The evaluator whose prompts and decoding are used.
   public let evaluator: Evaluator

@@ -46,8 +46,8 @@ public enum Rho {
     of model: any LanguageModel, after opener: [Int], forbidden: [[Int]], benign: [[Int]]
   ) -> Double {
     precondition(!forbidden.isEmpty && !benign.isEmpty, "prompts of both kinds")
-    let p = forbidden.map { nextTokenDistribution(model, after: $0 + opener) }  // (m, V)
-    let q = benign.map { nextTokenDistribution(model, after: $0 + opener) }  // (n, V)
+    let p = forbidden.map { model.nextTokenProbabilities(after: $0 + opener) }  // (m, V)
+    let q = benign.map { model.nextTokenProbabilities(after: $0 + opener) }  // (n, V)
     var sum = 0.0
     for row in p {
       for column in q { sum += totalVariation(row, column) }

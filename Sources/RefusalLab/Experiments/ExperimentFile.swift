@@ -1,11 +1,7 @@
 import Foundation
 
-/// A diagnostic an experiment file may ask for.
-///
-/// Every run's record carries `prefill` (the prefilled-opener safety), in `run` and in
-/// `sweep`. `run` also executes the others (``ExperimentDiagnostics``) after the runs and
-/// prints them below the report, or under `diagnostics` in its JSON; `sweep` records carry
-/// `prefill` only.
+/// A diagnostic an experiment file may ask for. Every run's record carries `prefill`; `run`
+/// also executes the others (``ExperimentDiagnostics``) after the runs, `sweep` does not.
 public enum ExperimentDiagnostic: String, Sendable, Hashable, CaseIterable {
   /// Safety when a refusal or neutral opener is forced before decoding.
   case prefill

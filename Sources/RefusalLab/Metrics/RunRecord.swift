@@ -1,8 +1,5 @@
-/// One trained run's result: which model, variant, attack condition and seed, and its
-/// metrics.
-///
-/// It is encoded flat, as `demo --json` and sweep lines carry it: `model`, `variant`,
-/// `condition` and `seed` beside every key of ``Metrics``.
+/// One trained run's result: its model, variant, attack condition and seed, and its metrics,
+/// encoded flat (as `demo --json` and sweep lines carry it) beside every key of ``Metrics``.
 public struct RunRecord: Sendable, Hashable, Codable {
   /// The model family.
   public var model: ModelFamily

@@ -10,12 +10,9 @@ public struct TrainedRun: Sendable {
   public var benign: [JudgedAnswer]
 }
 
-/// One unit of the pipeline — a family, a seed and an alignment variant: the aligned model,
-/// the model of every condition run so far and each condition's evaluated run.
-///
-/// ``Pipeline/align(family:seed:base:variant:threads:log:)`` aligns and evaluates the
-/// model; ``run(_:)`` then attacks and evaluates it one condition at a time, so that a
-/// caller can keep each run the moment it finishes.
+/// One unit of the pipeline — a family, a seed and an alignment variant: the aligned model
+/// (``Pipeline/align(family:seed:base:variant:threads:log:)``), then, one condition at a
+/// time (``run(_:)``), each attacked model and its evaluated run.
 public struct PipelineUnit {
   /// The family and its stage settings.
   public let settings: FamilySettings

@@ -37,14 +37,12 @@ extension CheckpointError {
 
 /// Safetensors checkpoints in nanoGPT's naming and layout.
 ///
-/// The file is an 8-byte little-endian header length, a JSON header (padded with spaces to
-/// a multiple of 8 bytes) and raw little-endian F32 data. Tensors are named as nanoGPT's
-/// `state_dict()` (`transformer.wte.weight`, `transformer.h.0.attn.c_attn.weight` as
-/// (3C, C), …; linear weights (out, in) like `nn.Linear`). `lm_head.weight` is omitted
-/// because nanoGPT ties it to `transformer.wte.weight`; loading accepts it only if it equals
-/// the token embedding. `__metadata__` holds `config` (a JSON object with `n_layer`,
-/// `n_head`, `n_embd`, `block_size`, `vocab_size`, `bias`) and `vocab` (a JSON array of token
-/// strings, index = id), plus any entries the caller adds.
+/// An 8-byte little-endian header length, a JSON header (space-padded to a multiple of 8
+/// bytes), then raw little-endian F32 data. Tensors carry nanoGPT's `state_dict()` names
+/// and shapes (linear weights (out, in), as `nn.Linear`); the tied `lm_head.weight` is left
+/// out, and accepted on loading only if it equals the token embedding. `__metadata__` holds
+/// `config` (`n_layer`, `n_head`, `n_embd`, `block_size`, `vocab_size`, `bias`) and `vocab`
+/// (the token strings, index = id) as JSON, plus any entries the caller adds.
 extension TransformerModel {
   /// Writes the model atomically (a temporary file in the same directory, then a rename).
   /// `vocabulary` must hold one string per token id.

@@ -162,9 +162,8 @@ public struct GenerationOptions: Sendable, Hashable {
 /// Called during training with (steps done, steps in all, latest loss if any).
 public typealias TrainingProgress = @Sendable (Int, Int, Double?) -> Void
 
-/// The interface every model family shares: the n-gram, the transformer and any other.
-///
-/// Stages, judges and metrics only ever see this protocol, so they work on any family.
+/// The interface every model family shares; stages, judges and metrics only ever see it, so
+/// they work on any family.
 public protocol LanguageModel: AnyObject {
   /// The number of token ids the model knows.
   var vocabularySize: Int { get }
@@ -175,18 +174,13 @@ public protocol LanguageModel: AnyObject {
   /// Natural-log probabilities of every next token after `context` (one per vocabulary id).
   func logProbabilities(after context: [Int]) -> [Float]
 
-  /// Next-token log-probabilities after every prefix of `tokens`: row i (one per token) is
-  /// the distribution of token i + 1 given tokens 0…i, as `logProbabilities(after:)` gives
-  /// it. Shape (T, V).
-  ///
-  /// The default implementation calls `logProbabilities(after:)` once per position; a model
-  /// that scores every position in one pass (the transformer) provides its own.
+  /// Next-token log-probabilities after every prefix of `tokens`: row i is
+  /// `logProbabilities(after: tokens[0...i])`. Shape (T, V). The default calls that once per
+  /// position; the transformer scores every position in one pass.
   func allPositionLogProbabilities(of tokens: [Int]) -> [[Float]]
 
   /// log π(tokens[i] | tokens[<i]) for every i ≥ 1; entry 0, which nothing predicts, is 0.
-  /// Shape (T,).
-  ///
-  /// The default implementation reads `allPositionLogProbabilities(of:)`; the transformer
+  /// Shape (T,). The default reads `allPositionLogProbabilities(of:)`; the transformer
   /// scores the sequence in one forward pass of its loss.
   func tokenLogProbabilities(of tokens: [Int]) -> [Float]
 

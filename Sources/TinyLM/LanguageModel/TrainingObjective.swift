@@ -3,19 +3,16 @@ import Foundation
 /// The per-token loss a model is trained with.
 ///
 /// `tokenwiseConstrained` is the defense of Qi et al. 2024 (*Safety Alignment Should Be
-/// Made More Than Just a Few Tokens Deep*, eq. 3) that a provider can apply when it controls
-/// fine-tuning: with π_ref the aligned model before fine-tuning, trained token t of a
-/// response contributes
+/// Made More Than Just a Few Tokens Deep*, eq. 3) for a provider who controls fine-tuning:
+/// with π_ref the aligned model before fine-tuning, trained token t contributes
 ///
 /// ```
 /// −(2/β_t) · log σ(β_t · (log π(y_t) − log π_ref(y_t)))
 /// ```
 ///
-/// whose gradient is cross-entropy's scaled by the stop-gradient weight
-/// 2·(1 − σ(β_t·(log π − log π_ref))): 1 where π = π_ref, falling towards 0 as the model
-/// moves away from the reference in the direction the data pushes. A large β_t (the first
-/// tokens) holds those tokens close to the reference; a small β_t behaves like
-/// cross-entropy.
+/// whose gradient is cross-entropy's times 2·(1 − σ(β_t·(log π − log π_ref))): 1 at the
+/// reference, falling towards 0 as the model moves away from it where the data push. A
+/// large β_t holds a token near the reference; a small one behaves like cross-entropy.
 public enum TrainingObjective: Sendable, Hashable, Codable {
   /// Mean cross-entropy over the trained tokens.
   case crossEntropy

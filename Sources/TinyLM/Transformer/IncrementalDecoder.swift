@@ -33,14 +33,11 @@ struct KeyValueCache {
   }
 }
 
-/// Decodes a batch of prompts in lockstep with a key–value cache: for each prompt and block
-/// it keeps the q|k|v rows of every position so far, so each step costs one row of work per
-/// prompt, and the rows of all active prompts go through every matrix product together.
-///
-/// Step s feeds each active prompt its next token (a prompt token, or the token it chose
-/// last) at its own position, through the model's own `forward` with the key–value cache as
-/// its attention; the log-probabilities therefore equal the batched forward pass (and
-/// one-prompt decoding) bit for bit.
+/// Decodes a batch of prompts in lockstep with a key–value cache (every prompt's q|k|v rows
+/// of every block so far), so each step costs one row per prompt and the active prompts'
+/// rows go through every matrix product together. Each step runs the model's own `forward`
+/// with the cache as its attention, so the log-probabilities equal the batched forward
+/// pass bit for bit.
 final class IncrementalDecoder {
   /// Prompts decoded together.
   let capacity: Int

@@ -1,10 +1,7 @@
-/// A large batch cut into shards of whole sequences: each shard runs forward and backward on
-/// its own workspace into its own gradient buffer, and the buffers are summed in shard
-/// order. Shards run on separate threads, each in its own cache, which scales far better
-/// than splitting every small matrix product of one pass across threads.
-///
-/// How many shards a batch has depends only on its size (`TransformerModel.shardCount`),
-/// never on the thread count, so results stay bit-identical for any number of threads.
+/// A large batch cut into shards of whole sequences, each run forward and backward on its
+/// own thread, workspace and gradient buffer, the buffers then summed in shard order: far
+/// better scaling than splitting every small matrix product. The shard count depends only
+/// on the batch's size (`TransformerModel.shardCount`), so results stay bit-identical.
 final class ShardedBatch {
   /// One workspace per shard.
   var workspaces: [Workspace?]

@@ -13,18 +13,15 @@ import Foundation
 /// ```
 ///
 /// Its source reads top to bottom like nanoGPT's: the parameters, one `block`, the forward
-/// pass and the loss. The backward pass mirrors them in `TransformerModel+Backward.swift`;
-/// the shape (nanoGPT's `GPTConfig`) is ``TransformerConfiguration``.
+/// pass and the loss; `TransformerModel+Backward.swift` mirrors them, and the shape
+/// (nanoGPT's `GPTConfig`) is ``TransformerConfiguration``.
 ///
-/// Sequences are packed back to back into N rows without padding, and every activation is a
-/// flat row-major (rows, width) matrix; the head and the loss read M scored rows, the
-/// positions whose next token is trained or asked for. All parameters live in one flat
-/// buffer addressed by offsets (`ParameterLayout`); linear weights are stored (in, out) so
-/// that the matrix kernel streams their rows (checkpoints transpose them to nanoGPT's
-/// (out, in)). Results are bit-identical for any thread count.
-///
-/// Concurrent reads (`logProbabilities`, `generate`, `loss`) are safe; `train` mutates the
-/// parameters and must not run concurrently with anything else on the same model.
+/// Sequences are packed back to back into N rows without padding; every activation is a
+/// flat row-major (rows, width) matrix, and the head and the loss read only the M scored
+/// rows (the positions whose next token is trained or asked for). All parameters live in
+/// one flat buffer (`ParameterLayout`), linear weights stored (in, out) so that the matrix
+/// kernel streams their rows. Results are bit-identical for any thread count. Reads
+/// (`logProbabilities`, `generate`, `loss`) may run concurrently; `train` may not.
 public final class TransformerModel: LanguageModel, @unchecked Sendable {
   // MARK: Parameters
 
