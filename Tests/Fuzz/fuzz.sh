@@ -42,6 +42,11 @@ done
 work=${FUZZ_WORK:-$root/.build/fuzz}
 build=$work/build
 mkdir -p "$build"
+# gold warns once per ASan helper symbol ("Cannot export local symbol"); harmless, hidden.
+swiftc() {
+  command swiftc "$@" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+  return "${PIPESTATUS[0]}"
+}
 flags=(-O -sanitize=fuzzer,address -parse-as-library -g -package-name RefusalLab)
 
 if [ -n "${FUZZ_NO_BUILD:-}" ] && [ -x "$build/experiment-file" ]; then
@@ -98,7 +103,7 @@ for doc in Docs/RefusalLab.docc/*.md; do
 done
 # The experiment dictionary: every quoted word of the presets and the format's page.
 cat Sources/RefusalLab/Presets/*.json Docs/RefusalLab.docc/ExperimentFiles.md \
-  | grep -o '"[A-Za-z0-9+_.-]*"' | sort -u > "$build/experiment.dict"
+  | grep -o '"[A-Za-z0-9+_.-]\+"' | sort -u > "$build/experiment.dict"
 cp Tests/Fuzz/safetensors.dict "$build/transformer-checkpoint.dict"
 cp Tests/Fuzz/ngram.dict "$build/ngram-checkpoint.dict"
 mv "$build/experiment.dict" "$build/experiment-file.dict"
