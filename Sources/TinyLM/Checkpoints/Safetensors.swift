@@ -196,8 +196,8 @@ private struct CheckpointReader {
     let needed = 4 * configuration.parameterCount
     guard needed <= payload.count else {
       throw .invalidCheckpoint(
-        "the config needs \(needed) bytes of tensor data but the data section has "
-          + "\(payload.count)")
+        "tensor data out of range: the config needs \(needed) bytes but the data section "
+          + "has \(payload.count)")
     }
   }
 
