@@ -6,7 +6,8 @@
 # Release builds (`-c release`): the numeric code is hundreds of times slower in debug, and
 # more so under a sanitizer. Each sanitizer builds in its own scratch folder
 # (.build-asan, .build-tsan) so that the normal .build is untouched. `-g` keeps line numbers
-# in the reports.
+# in the reports. LeakSanitizer runs too, with XCTest's own leftovers suppressed
+# (Tests/lsan.supp).
 #
 # ThreadSanitizer slows the numeric kernels by an order of magnitude or more. The claim tests
 # parametrised by seed (transformer, n-gram and defense claims) read
@@ -29,7 +30,10 @@ status=0
 results=()
 for sanitizer in "${sanitizers[@]}"; do
   case $sanitizer in
-    address) scratch=.build-asan; environment=("ASAN_OPTIONS=detect_leaks=1") ;;
+    address)
+      scratch=.build-asan
+      environment=("ASAN_OPTIONS=detect_leaks=1" "LSAN_OPTIONS=suppressions=$PWD/Tests/lsan.supp")
+      ;;
     thread)
       scratch=.build-tsan
       environment=("REFUSALLAB_TEST_SEED_COUNT=${REFUSALLAB_TSAN_SEED_COUNT:-1}"
