@@ -48,7 +48,7 @@ for sanitizer in "${sanitizers[@]}"; do
     --scratch-path "$scratch" -Xswiftc -g > "$log" 2>&1
   code=$?
   elapsed=$(($(date +%s) - start))
-  reports=$(grep -c "ERROR: AddressSanitizer\|WARNING: ThreadSanitizer" "$log")
+  reports=$(grep -c "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer" "$log")
   verdict=$(grep -E "^(✔|✘|􀟈|􀢄)? *Test run with [0-9]+ tests?.*(passed|failed)" "$log" | tail -1)
   line="$sanitizer: exit $code in $elapsed s, $reports sanitizer report(s); ${verdict:-no test summary}"
   echo "$line"

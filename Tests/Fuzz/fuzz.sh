@@ -17,7 +17,7 @@
 # the presets, the JSON examples of the documentation and the kept regression inputs
 # (regressions/TARGET/). Work files go to $FUZZ_WORK (default .build/fuzz): the corpora
 # grow there between runs, and every finding (crash-*, oom-*, timeout-*, leak-*) is kept in
-# $FUZZ_WORK/findings/TARGET/. libFuzzer runs in fork mode so that a run lasts its whole
+# $FUZZ_WORK/findings/TARGET/ (slow-unit-* too, counted apart). libFuzzer runs in fork mode so that a run lasts its whole
 # time and keeps every finding instead of stopping at the first. A single allocation above
 # FUZZ_MALLOC_LIMIT_MB (default 256) counts as a finding: no input of a few kilobytes has a
 # reason to need more, so it means a length or size was trusted before allocating.
@@ -118,7 +118,10 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus" "$findings" "$(dirname "$log")"
   regressions=()
   [ -d "Tests/Fuzz/regressions/$target" ] && regressions=("Tests/Fuzz/regressions/$target")
-  before=$(find "$findings" -type f | wc -l)
+  count_findings() { find "$findings" -type f ! -name 'slow-unit-*' | wc -l; }
+  count_slow() { find "$findings" -type f -name 'slow-unit-*' | wc -l; }
+  before=$(count_findings)
+  slow_before=$(count_slow)
   touch "$log.start"
   echo "== fuzzing $target for $seconds s (log: $log)"
   start=$(date +%s)
@@ -130,8 +133,12 @@ for target in "${targets[@]}"; do
     "$corpus" "$seeds/$target" "${regressions[@]}" > "$log" 2>&1 || true
   elapsed=$(($(date +%s) - start))
   executions=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
-  found=$(($(find "$findings" -type f | wc -l) - before))
+  found=$(($(count_findings) - before))
+  slow=$(($(count_slow) - slow_before))
   line="$target: ${executions:-0} executions in $elapsed s, $found new finding(s)"
+  # An input over 10 s is kept as slow-unit-*: on a loaded machine usually starvation, so
+  # replay it (`$build/$target FILE` prints its time) before calling it a finding.
+  [ "$slow" -gt 0 ] && line+=", $slow slow-unit report(s) to replay"
   echo "$line"
   summary+=("$line")
   find "$findings" -type f -newer "$log.start" 2>/dev/null | sed 's/^/  /' || true
