@@ -27,6 +27,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 export PATH="/opt/swift/usr/bin:$PATH"
+# libFuzzer and ASan print the crash's stack; Swift's own backtracer would add a slow second
+# report (and keeps the output open for up to 30 s after a crash).
+export SWIFT_BACKTRACE=enable=no
 
 seconds=${1:-600}
 shift || true
