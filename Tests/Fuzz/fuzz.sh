@@ -95,6 +95,10 @@ mkdir -p "$seeds"/{transformer-checkpoint,ngram-checkpoint,experiment-file}
 ASAN_OPTIONS=detect_leaks=0 "$build/seed-generator" "$seeds"
 mv "$seeds/tiny.safetensors" "$seeds/transformer-checkpoint/"
 mv "$seeds/tiny-ngram.json" "$seeds/ngram-checkpoint/"
+# The smallest valid n-gram checkpoint: one token, no counts (few mutations from the edges).
+printf '%s' '{"configuration":{"memoryWeight":0,"order":1,"smoothing":1,"vocabularySize":1},' \
+  '"format":"refusallab-ngram-1","memory":[],"ngram":[],"vocab":["a"]}' \
+  > "$seeds/ngram-checkpoint/smallest.json"
 cp Sources/RefusalLab/Presets/*.json "$seeds/experiment-file/"
 echo '{}' > "$seeds/experiment-file/empty-object.json"
 # Every ```json block of the documentation.
