@@ -49,7 +49,7 @@ struct DefenseClaimTests {
   /// refusals and a spoken opener do not.
   @Test(
     "N-gram: diverse and deep beat rigid; the adaptive attack undoes diversity",
-    arguments: [0, 1, 2] as [UInt64])
+    arguments: TestSeeds.limited([0, 1, 2]))
   func ngram(seed: UInt64) throws {
     let outcome = try Self.outcome(.ngramDefault, seed: seed)
     Self.check(outcome, strongVariants: ["diverse", "deep"])

@@ -187,6 +187,58 @@ struct ReportWordsTests {
     #expect(page.contains("no attack brought a seed below 50% safety"))
   }
 
+  /// A `direction` diagnostic's row, as its JSON holds it.
+  static func directionRow(
+    _ condition: String, gap: Double, alignedGap: Double, cosine: Double,
+    forbidden: [Double], benign: [Double]
+  ) -> [String: Any] {
+    [
+      "variant": "rigid", "seed": 0, "condition": condition, "depth": 2, "position": "topic",
+      "norm": 1.0, "filterPassed": true, "validationRefusal": 1.0, "candidateRefusals": [1.0],
+      "candidateBenignKL": [0.01], "refusal": 1.0, "safety": 0.5, "benignRefusal": 0.0,
+      "utility": 1.0, "ablatedRefusal": 0.96, "ablatedSafety": 0.5, "ablatedUtility": 0.9,
+      "addedBenignRefusal": 0.03, "addedUtility": 0.9, "cosineToAligned": cosine,
+      "projectionGap": gap, "alignedProjectionGap": alignedGap, "direction": [1.0, 0.0],
+      "forbiddenProjections": forbidden, "benignProjections": benign,
+    ]
+  }
+
+  @Test("The direction figure draws one point per held-out prompt and says how far the gap moved")
+  func directionFigure() throws {
+    let document: [String: Any] = [
+      "variants": [], "dose": [],
+      "direction": [
+        "rows": [
+          Self.directionRow(
+            "none", gap: 4, alignedGap: 4, cosine: 1, forbidden: [5, 6, 7], benign: [1, 2]),
+          Self.directionRow(
+            "refusal-unlearning", gap: 3, alignedGap: 4, cosine: 0.5, forbidden: [4, 5, 6],
+            benign: [1.5, 2]),
+        ]
+      ],
+    ]
+    let diagnostics = try JSONDecoder().decode(
+      ExperimentDiagnostics.self, from: JSONSerialization.data(withJSONObject: document))
+    let experiment = Self.experiment()
+    let world = try World(configuration: experiment.world)
+    var report = ResultsReport(
+      experiment: experiment, world: world, records: try Self.records(), command: "test")
+    report.diagnostics = diagnostics
+    let folder = ResultsReportTests.folder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try report.write(to: folder)
+    let svg = try String(
+      contentsOf: folder.appendingPathComponent("direction.svg"), encoding: .utf8)
+    let parsed = try #require(XMLCollector.parse(svg))
+    #expect(
+      parsed.elements.filter { $0.name == "circle" }.count >= 3, "the three forbidden prompts")
+    #expect(svg.contains("4.00 in the aligned model and 3.00 after refusal unlearning (75% of it)"))
+    #expect(svg.contains("cosine 0.50"))
+    #expect(
+      try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
+        .contains("The refusal direction, before and after the attack"))
+  }
+
   @Test("99.9% never reads as 100%, and 0.04% never as 0%")
   func nearlyAll() throws {
     #expect(TextFormatting.sentencePercent(0.999) == "99.9%")

@@ -11,7 +11,7 @@ import TinyLM
 /// test checks that they keep holding, exactly.
 @Suite("Transformer reproduces the paper")
 struct TransformerClaimTests {
-  static let seeds: [UInt64] = [0, 1, 4]
+  static let seeds = TestSeeds.limited([0, 1, 4])
 
   @Test("C1, C2, C3, C4, C8 hold", arguments: seeds)
   func claims(seed: UInt64) throws {

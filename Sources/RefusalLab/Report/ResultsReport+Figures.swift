@@ -297,6 +297,46 @@ extension ResultsReport {
       points: points, fit: .leastSquares)
   }
 
+  /// Every held-out prompt's projection on the aligned model's refusal direction, as the
+  /// aligned model reads it (x) and after refusal unlearning (y): the first variant and
+  /// seed of the `direction` diagnostic. Forbidden prompts that stay apart from benign ones
+  /// along both axes mean the attacked model still recognises them.
+  func directionFigure(_ study: DirectionStudy) -> ScatterChart? {
+    guard let aligned = study.rows.first(where: { $0.condition == AttackCondition.none.rawValue }),
+      let attacked = study.rows.first(where: {
+        $0.variant == aligned.variant && $0.seed == aligned.seed
+          && $0.condition == AttackCondition.refusalUnlearning.rawValue
+      }),
+      aligned.forbiddenProjections.count == attacked.forbiddenProjections.count,
+      aligned.benignProjections.count == attacked.benignProjections.count
+    else { return nil }
+    func points(_ before: [Double], _ after: [Double], _ group: String) -> [ScatterChart.Point] {
+      zip(before, after).map { ScatterChart.Point(x: $0, y: $1, group: group) }
+    }
+    let gapShare =
+      aligned.alignedProjectionGap == 0
+      ? nil : attacked.projectionGap / aligned.alignedProjectionGap
+    let fixed = { (value: Double) in NumberFormat.fixed(value, decimals: 2) }
+    let caption =
+      "Transformer, \(aligned.variant), seed \(aligned.seed): one point per held-out prompt. "
+      + "The forbidden prompts' mean projection minus the benign prompts' is "
+      + "\(fixed(aligned.alignedProjectionGap)) in the aligned model and "
+      + "\(fixed(attacked.projectionGap)) after refusal unlearning"
+      + (gapShare.map { " (\(TextFormatting.sentencePercent($0)) of it)" } ?? "")
+      + "; the attacked model's own direction has cosine \(fixed(attacked.cosineToAligned)) "
+      + "with the aligned one. Ablating the direction leaves "
+      + "\(TextFormatting.sentencePercent(aligned.ablatedRefusal)) of the aligned model's "
+      + "forbidden answers opening with a refusal."
+    return ScatterChart(
+      title: "Does the attacked model still tell forbidden from benign? (the refusal direction)",
+      caption: caption,
+      xAxis: ChartAxis("projection on the refusal direction, aligned model"),
+      yAxis: ChartAxis("projection, after refusal unlearning"),
+      points: points(aligned.forbiddenProjections, attacked.forbiddenProjections, "forbidden")
+        + points(aligned.benignProjections, attacked.benignProjections, "benign"),
+      fit: .none)
+  }
+
   /// One layer and head of the transformer, aligned next to attacked: the head whose
   /// attention from the last token to the topic word changed most.
   func attentionFigure(_ probes: ReportProbes.Results) -> Heatmap? {

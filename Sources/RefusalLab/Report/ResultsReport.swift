@@ -162,6 +162,12 @@ public struct ResultsReport: Sendable {
         HTMLReport.Section(
           "ρ against safety", blocks: [.figure(ReportFigure(name: "rho-safety", figure))]))
     }
+    if let direction = diagnostics?.direction, let figure = directionFigure(direction) {
+      sections.append(
+        HTMLReport.Section(
+          "The refusal direction, before and after the attack",
+          blocks: [.figure(ReportFigure(name: "direction", figure))]))
+    }
 
     if let probes {
       var inside: [HTMLReport.Block] = []

@@ -79,6 +79,11 @@ extension NGramModel {
       throw .invalidCheckpoint("unknown n-gram format '\(document.format)'")
     }
     let config = document.configuration
+    // NGramModel's preconditions, checked here so that no file can trap (an empty vocabulary
+    // with vocabularySize 0 did).
+    guard config.vocabularySize >= 1 else {
+      throw .invalidCheckpoint("vocabularySize must be at least 1 (got \(config.vocabularySize))")
+    }
     guard config.order >= 1, config.smoothing > 0, config.smoothing.isFinite,
       (0...1).contains(config.memoryWeight), config.vocabularySize == document.vocab.count
     else {

@@ -111,6 +111,7 @@ extension TransformerModel {
     let metadata = try reader.metadata(header)
     let configuration = try reader.configuration(metadata)
     let vocabulary = try reader.vocabulary(metadata, size: configuration.vocabularySize)
+    try reader.checkRoom(for: configuration)
     let model = TransformerModel(uninitialised: configuration)
     let known = Set(model.layout.tensors.map(\.name))
     for tensor in model.layout.tensors {
@@ -195,6 +196,18 @@ private struct CheckpointReader {
   private var payload: Range<Int> {
     let start = data.startIndex + 8 + Int(headerLength)
     return start..<data.endIndex
+  }
+
+  /// The data section must hold every parameter (4 bytes each, tensors never overlap), so a
+  /// configuration that claims more is refused before the model is allocated: the memory a
+  /// checkpoint costs is bounded by its size, not by what its header says.
+  func checkRoom(for configuration: TransformerConfiguration) throws(CheckpointError) {
+    let needed = 4 * configuration.parameterCount
+    guard needed <= payload.count else {
+      throw .invalidCheckpoint(
+        "tensor data out of range: the config needs \(needed) bytes but the data section "
+          + "has \(payload.count)")
+    }
   }
 
   func metadata(_ header: [String: Any]) throws(CheckpointError) -> [String: String] {

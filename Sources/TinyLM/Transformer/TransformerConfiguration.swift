@@ -38,9 +38,19 @@ public struct TransformerConfiguration: Sendable, Hashable, Codable {
     }
     if blockSize < 1 { return "block_size must be at least 1 (got \(blockSize))" }
     if vocabularySize < 1 { return "vocab_size must be at least 1 (got \(vocabularySize))" }
+    // Each product stops at the limit, so that no size (a checkpoint's, say) can overflow.
     let limit = 1 << 28
-    if layerCount * 12 * embeddingSize * embeddingSize > limit
-      || vocabularySize * embeddingSize > limit || blockSize * embeddingSize > limit
+    func exceedsLimit(_ factors: Int...) -> Bool {
+      var product = 1
+      for factor in factors {
+        let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+        if overflow || next > limit { return true }
+        product = next
+      }
+      return false
+    }
+    if exceedsLimit(layerCount, 12, embeddingSize, embeddingSize)
+      || exceedsLimit(vocabularySize, embeddingSize) || exceedsLimit(blockSize, embeddingSize)
     {
       return "the model is too large for this engine"
     }
