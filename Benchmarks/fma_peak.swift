@@ -46,8 +46,18 @@ func chains<V: SIMD>(_: V.Type, iterations: Int, seed: Float) -> Float where V.S
   let a = V(repeating: 0.999_999)
   let b = V(repeating: 1e-7 * seed)
   var c = (0..<12).map { V(repeating: Float($0 + 1)) }
-  var c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5]
-  var c6 = c[6], c7 = c[7], c8 = c[8], c9 = c[9], c10 = c[10], c11 = c[11]
+  var c0 = c[0]
+  var c1 = c[1]
+  var c2 = c[2]
+  var c3 = c[3]
+  var c4 = c[4]
+  var c5 = c[5]
+  var c6 = c[6]
+  var c7 = c[7]
+  var c8 = c[8]
+  var c9 = c[9]
+  var c10 = c[10]
+  var c11 = c[11]
   for _ in 0..<iterations {
     c0.addProduct(a, b)
     c1.addProduct(a, b)
