@@ -36,3 +36,10 @@ extension RunKey {
       model: record.model, variant: record.variant, condition: record.condition, seed: record.seed)
   }
 }
+
+extension RunKey: CustomStringConvertible {
+  /// `transformer seed 3 rigid refusal-unlearning`.
+  var description: String {
+    "\(model.rawValue) seed \(seed) \(variant) \(condition.rawValue)"
+  }
+}

@@ -85,9 +85,7 @@ public struct Sweep: Sendable {
 
     let jobs = experiment.families.flatMap { family in
       experiment.seeds.map { (family: family, seed: $0) }
-    }.filter { job in
-      shard.holds(family: job.family.family, seed: job.seed, in: experiment)
-    }.filter { job in
+    }.enumerated().filter { shard.holds(job: $0.offset) }.map(\.element).filter { job in
       experiment.variants.contains { variant in
         experiment.conditions.contains { condition in
           existing.lines[

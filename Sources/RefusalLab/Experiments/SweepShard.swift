@@ -37,21 +37,18 @@ public struct SweepShard: Sendable, Hashable, CustomStringConvertible {
   /// `I/N`.
   public var description: String { "\(index)/\(count)" }
 
-  /// Whether the shard holds the run of `family` and `seed` in `experiment`.
-  func holds(family: ModelFamily, seed: UInt64, in experiment: Experiment) -> Bool {
-    guard count > 1 else { return true }
-    guard let familyIndex = experiment.families.firstIndex(where: { $0.family == family }),
-      let seedIndex = experiment.seeds.firstIndex(of: seed)
-    else { return false }
-    let job = familyIndex * experiment.seeds.count + seedIndex
-    return job % count == index - 1
+  /// Whether the shard holds job `job`: the (family, seed) pair at that index of the
+  /// experiment's family-major order.
+  func holds(job: Int) -> Bool {
+    job % count == index - 1
   }
 
-  /// The experiment's run order restricted to this shard's runs.
+  /// The experiment's run order restricted to this shard's runs. ``RunKey/order(of:)``
+  /// numbers the runs family, seed, variant, condition, so a run's job is its number
+  /// divided by the runs per job.
   func order(of experiment: Experiment) -> [RunKey: Int] {
-    RunKey.order(of: experiment).filter {
-      holds(family: $0.key.model, seed: $0.key.seed, in: experiment)
-    }
+    let runsPerJob = experiment.variants.count * experiment.conditions.count
+    return RunKey.order(of: experiment).filter { holds(job: $0.value / runsPerJob) }
   }
 }
 
@@ -98,12 +95,5 @@ public enum SweepMerge {
     }
     try SweepFileReader.write(lines.mapValues(\.line), order: order, to: output)
     return Summary(runs: order.count, duplicates: duplicates)
-  }
-}
-
-extension RunKey: CustomStringConvertible {
-  /// `transformer seed 3 rigid refusal-unlearning`.
-  var description: String {
-    "\(model.rawValue) seed \(seed) \(variant) \(condition.rawValue)"
   }
 }
