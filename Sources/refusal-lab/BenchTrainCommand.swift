@@ -39,15 +39,8 @@ enum BenchTrainCommand: ToolCommand {
     if let problem = configuration.problem {
       throw UsageError(message: "--embd/--heads: \(problem)", command: spec)
     }
-    let bytes = configuration.trainingMemoryBytes(batchSize: batch)
-    let available = ProcessInfo.processInfo.physicalMemory
-    guard UInt64(bytes) <= available else {
-      throw UsageError(
-        message: String(
-          format: "--embd/--block/--batch: training needs about %.1f GiB of memory; this "
-            + "machine has %.1f GiB", Double(bytes) / Double(1 << 30),
-          Double(available) / Double(1 << 30)),
-        command: spec)
+    if let problem = configuration.trainingMemoryProblem(batchSize: batch) {
+      throw UsageError(message: "--embd/--block/--batch: \(problem)", command: spec)
     }
     let result = try TrainingBenchmark.run(
       configuration: configuration, batchSize: batch, steps: steps, threads: threads)

@@ -1,4 +1,5 @@
 import Foundation
+import TinyLM
 
 /// Everything one experiment sets: the world, the families and their training, the
 /// alignment variants, the attack conditions, decoding and seeds.
@@ -94,30 +95,27 @@ public struct Experiment: Sendable, Hashable {
   /// The most seeds one experiment runs (as `seeds.count` allows).
   public static let mostSeeds = 10_000
 
-  /// The memory one transformer training needs, estimated before anything is allocated
-  /// (``TinyLM/TransformerConfiguration/trainingMemoryBytes(batchSize:)``), in bytes, per
-  /// family; 0 for the n-gram, whose tables grow with the corpus and stay small.
-  public func trainingMemoryEstimates() -> [Int] {
+  /// The engine configuration and largest batch of each family's transformer (`nil` for
+  /// the n-gram, whose tables grow with the corpus and stay small).
+  func transformerShapes() -> [(configuration: TransformerConfiguration, batch: Int)?] {
     let vocabularySize = (try? World(configuration: world))?.vocabulary.count ?? 0
     return families.map { settings in
-      guard settings.family == .transformer else { return 0 }
+      guard settings.family == .transformer else { return nil }
       let batch = max(
         settings.pretrain.batchSize, settings.align.batchSize, settings.attack.batchSize)
-      return settings.transformer.configuration(vocabularySize: vocabularySize)
-        .trainingMemoryBytes(batchSize: batch)
+      return (settings.transformer.configuration(vocabularySize: vocabularySize), batch)
     }
   }
 
-  /// Refuses a transformer whose training would need more memory than this machine has.
+  /// Refuses a transformer whose training would need more memory than this machine has,
+  /// estimated before anything is allocated
+  /// (``TinyLM/TransformerConfiguration/trainingMemoryBytes(batchSize:)``).
   func checkMemory() throws(ConfigurationError) {
-    let available = ProcessInfo.processInfo.physicalMemory
-    for (index, bytes) in trainingMemoryEstimates().enumerated() where UInt64(bytes) > available {
-      throw ConfigurationError(
-        field: "families[\(index)].transformer",
-        message:
-          "training needs about \(Self.gibibytes(bytes)) of memory (parameters, optimiser "
-          + "state, activations at the largest batch); this machine has "
-          + Self.gibibytes(Int(min(available, UInt64(Int.max)))))
+    for (index, shape) in transformerShapes().enumerated() {
+      if let shape, let problem = shape.configuration.trainingMemoryProblem(batchSize: shape.batch)
+      {
+        throw ConfigurationError(field: "families[\(index)].transformer", message: problem)
+      }
     }
   }
 
@@ -130,7 +128,10 @@ public struct Experiment: Sendable, Hashable {
     var text =
       "\(runs) run\(runs == 1 ? "" : "s"): \(units) pretraining\(units == 1 ? "" : "s"), "
       + "\(units * variants.count) alignments, \(units * variants.count * attacks) attacks"
-    if let largest = trainingMemoryEstimates().max(), largest > 0 {
+    let estimates = transformerShapes().compactMap {
+      $0.map { $0.configuration.trainingMemoryBytes(batchSize: $0.batch) }
+    }
+    if let largest = estimates.max() {
       text += String(
         format: "; each transformer training needs about %.0f MB",
         Double(largest) / Double(1 << 20))
@@ -138,8 +139,4 @@ public struct Experiment: Sendable, Hashable {
     return text
   }
 
-  /// `bytes` as `12.3 GiB`.
-  static func gibibytes(_ bytes: Int) -> String {
-    String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
-  }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The shape of a tiny GPT-2 style transformer (nanoGPT's `GPTConfig`, always with biases).
 ///
 /// The comments give nanoGPT's name for each field; checkpoints store them under those
@@ -82,6 +84,21 @@ public struct TransformerConfiguration: Sendable, Hashable, Codable {
       + rows * Double(vocabularySize)
     let floats = 4 * Double(parameterCount) + 2 * activations
     return Int(min(floats * 4, Double(Int.max / 2)))
+  }
+
+  /// Why training at `batchSize` would not fit in `available` bytes (by default this
+  /// machine's memory), with both sizes in GiB; `nil` when it fits.
+  public func trainingMemoryProblem(
+    batchSize: Int, available: UInt64 = ProcessInfo.processInfo.physicalMemory
+  ) -> String? {
+    let bytes = trainingMemoryBytes(batchSize: batchSize)
+    guard UInt64(bytes) > available else { return nil }
+    func gibibytes(_ value: Double) -> String {
+      String(format: "%.1f GiB", value / Double(1 << 30))
+    }
+    return "training needs about \(gibibytes(Double(bytes))) of memory (parameters, optimiser "
+      + "state, activations at the largest batch); this machine has "
+      + gibibytes(Double(available))
   }
 
   /// nanoGPT's `get_num_params()`: every parameter except the position embedding (the
