@@ -14,9 +14,18 @@ struct DirectionStudyTests {
       settings: .transformerDefault, world: try World(), seed: 0, variant: .rigid, threads: 2)
   }
 
-  @Test("The direction is chosen on the validation split, among every depth and both positions")
-  func choice() throws {
+  /// One trained model serves both checks: training it is most of the cost.
+  @Test(
+    "The direction is chosen on the validation split; before and after refusal unlearning, the aligned row is its own reference"
+  )
+  func directionAndRows() throws {
     let models = try Self.models()
+    try Self.checkChoice(models)
+    try Self.checkRows(models)
+  }
+
+  /// The direction is chosen on the validation split, among every depth and both positions.
+  static func checkChoice(_ models: DiagnosticModels) throws {
     let aligned = try #require(models.aligned as? any ResidualStreamEditable)
     let direction = RefusalDirection(model: aligned, corpora: models.corpora, threads: 2)
     let layers = aligned.residualStreamCount - 1
@@ -39,9 +48,8 @@ struct DirectionStudyTests {
     #expect(abs(length - 1) < 1e-5)
   }
 
-  @Test("Before and after refusal unlearning: the aligned row is its own reference")
-  func rows() throws {
-    let models = try Self.models()
+  /// Before and after refusal unlearning: the aligned row is its own reference.
+  static func checkRows(_ models: DiagnosticModels) throws {
     let rows = try DirectionStudy.rows(
       models, conditions: [.none, .refusalUnlearning], attack: .paper, maxNewTokens: 24,
       threads: 2)
