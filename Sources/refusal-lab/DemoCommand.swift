@@ -18,6 +18,7 @@ enum DemoCommand: ToolCommand {
         name: "--json", valueName: nil,
         help: "Print one JSON document with a record per trained run instead of the table."),
       ReportOption.spec,
+      TimingsOption.spec,
     ],
     discussion: "Progress goes to stderr; the report (or JSON) to stdout.")
 
@@ -39,6 +40,6 @@ enum DemoCommand: ToolCommand {
     )
     try runAndReport(
       experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), bar: bar,
-      report: report)
+      report: report, timings: parsed.has("--timings"))
   }
 }

@@ -102,23 +102,33 @@ protocol ToolCommand: Sendable {
 /// HTML report there and ends with its path. Shared by `demo` and `run`.
 func runAndReport(
   _ experiment: Experiment, pipeline: Pipeline, threads: Int, json: Bool, bar: ProgressBar,
-  diagnostics: [ExperimentDiagnostic] = [], report: String? = nil
+  diagnostics: [ExperimentDiagnostic] = [], report: String? = nil, timings: Bool = false
 ) throws {
   let started = Date()
   var pipeline = pipeline
   let probes = report == nil ? nil : ReportProbes(experiment: experiment, world: pipeline.world)
+  let phaseTimings = timings ? PhaseTimings() : nil
   var observer = probes?.observer ?? PipelineObserver()
   observer.taskFinished = { done, total, what in bar.update(done: done, total: total, what: what) }
+  observer.timings = phaseTimings
   pipeline.observer = observer
   let runs = try pipeline.runAll(threads: threads) { bar.note(trimmed($0)) }
   let extra =
     !Set(diagnostics).isSubset(of: [.prefill])
-    ? try ExperimentDiagnostics.run(
-      diagnostics, experiment: experiment, world: pipeline.world, threads: threads,
-      progress: { bar.note(trimmed($0)) })
+    ? try observer.timed(.diagnostics) {
+      try ExperimentDiagnostics.run(
+        diagnostics, experiment: experiment, world: pipeline.world, threads: threads,
+        progress: { bar.note(trimmed($0)) })
+    }
     : nil
   bar.finish()
-  bar.log(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
+  let wall = Date().timeIntervalSince(started)
+  bar.log(String(format: "Done in %.1f s.", wall))
+  if let phaseTimings {
+    // Asked for explicitly, so printed even with --quiet; on stderr, beside the progress.
+    let table = phaseTimings.table(wallSeconds: wall, processCPUSeconds: CPUClock.processSeconds())
+    FileHandle.standardError.write(Data((table + "\n").utf8))
+  }
   if json {
     print(
       try ResultsJSON.document(
@@ -130,14 +140,14 @@ func runAndReport(
   }
   if let report {
     let folder = URL(fileURLWithPath: report)
-    let beforeWriting = ReportProbes.processCPUSeconds()
+    let beforeWriting = CPUClock.processSeconds()
     try ResultsReport(
       experiment: experiment, world: pipeline.world, runs: runs, probes: probes?.results,
       diagnostics: extra, command: ReportOption.commandLine()
     ).write(to: folder)
     if let probes {
       // What the report (its probes of the models, and writing it) cost the run.
-      let total = ReportProbes.processCPUSeconds()
+      let total = CPUClock.processSeconds()
       let cost = probes.cpuSeconds + total - beforeWriting
       bar.log(
         String(
@@ -161,6 +171,15 @@ enum ProgressLines {
     }
     return (done, total, line[line.index(after: close)...].trimmingCharacters(in: .whitespaces))
   }
+}
+
+/// The `--timings` option of demo and run.
+enum TimingsOption {
+  static let spec = OptionSpec(
+    name: "--timings", valueName: nil,
+    help:
+      "After the run, print the wall and CPU time of each phase (pretraining, alignment, each "
+      + "attack, evaluation and decoding, diagnostics) on stderr.")
 }
 
 /// The `--report DIR` option shared by demo, run, sweep and dose.

@@ -16,6 +16,7 @@ enum RunCommand: ToolCommand {
         name: "--json", valueName: nil,
         help: "Print one JSON document with a record per trained run instead of the report."),
       ReportOption.spec,
+      TimingsOption.spec,
     ],
     discussion: """
       FILE.json may also name a built-in preset: 'preset:NAME' or just NAME when no such file
@@ -40,7 +41,7 @@ enum RunCommand: ToolCommand {
     bar.log("Plan: \(experiment.plan).")
     try runAndReport(
       experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), bar: bar,
-      diagnostics: file.diagnostics, report: report)
+      diagnostics: file.diagnostics, report: report, timings: parsed.has("--timings"))
   }
 }
 

@@ -116,10 +116,10 @@ public final class ReportProbes: @unchecked Sendable {
 
   private func probe(_ unit: PipelineUnit, base: any LanguageModel) {
     guard unit.seed == seed, variants.contains(unit.variant.name) else { return }
-    let started = Self.threadCPUSeconds()
+    let started = CPUClock.threadSeconds()
     let probe = Self.probe(
       unit, base: base, corpora: Corpora(world: world, seed: unit.seed), experiment: experiment)
-    let spent = Self.threadCPUSeconds() - started
+    let spent = CPUClock.threadSeconds() - started
     lock.withLock {
       probes.append(probe)
       probeSeconds += spent
@@ -169,20 +169,6 @@ public final class ReportProbes: @unchecked Sendable {
   /// The CPU time the probes took so far, in seconds, summed over the threads that ran
   /// them: what `--report` adds to a run's training and evaluation.
   public var cpuSeconds: Double { lock.withLock { probeSeconds } }
-
-  /// The calling thread's CPU time in seconds.
-  static func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-  }
-
-  /// This process's CPU time (user and system, every thread) in seconds.
-  public static func processCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-  }
 
   /// Everything collected, in a fixed order.
   public var results: Results {

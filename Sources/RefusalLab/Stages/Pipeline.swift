@@ -49,9 +49,11 @@ public struct Pipeline: Sendable {
   ) throws(StageError) -> any LanguageModel {
     let base = settings.makeModel(world: world, seed: seed)
     log?(Stage.pretrain.name)
-    let summary = try Stage.pretrain.train(
-      base, on: Corpora(world: world, seed: seed).pretraining(), options: settings.pretrain,
-      family: settings.family, seed: seed, threads: threads)
+    let summary = try observer.timed(.pretraining) { () throws(StageError) in
+      try Stage.pretrain.train(
+        base, on: Corpora(world: world, seed: seed).pretraining(), options: settings.pretrain,
+        family: settings.family, seed: seed, threads: threads)
+    }
     observer.trained(settings.family, seed, .pretrain, summary)
     return base
   }
@@ -65,9 +67,11 @@ public struct Pipeline: Sendable {
     let aligned = base.copy()
     let stage = Stage.align(variant)
     log?(stage.name)
-    let summary = try stage.train(
-      aligned, on: corpora.alignment(variant), options: settings.align,
-      family: settings.family, seed: corpora.seed, threads: threads)
+    let summary = try observer.timed(.alignment) { () throws(StageError) in
+      try stage.train(
+        aligned, on: corpora.alignment(variant), options: settings.align,
+        family: settings.family, seed: corpora.seed, threads: threads)
+    }
     observer.trained(settings.family, corpora.seed, stage, summary)
     return aligned
   }

@@ -29,6 +29,8 @@ public struct PipelineObserver: Sendable {
   /// Called when a task of ``Pipeline/runAll(threads:progress:)`` finishes (a pretraining, or
   /// a unit with its attacks and evaluations): tasks done, tasks in all, and what finished.
   public var taskFinished: (@Sendable (_ done: Int, _ total: Int, _ what: String) -> Void)?
+  /// Where each phase's wall and CPU time is added, when set (`--timings`).
+  public var timings: PhaseTimings?
 
   /// An observer with the given calls (none by default).
   public init(
@@ -39,6 +41,14 @@ public struct PipelineObserver: Sendable {
     self.stageTrained = stageTrained
     self.unitFinished = unitFinished
     self.taskFinished = taskFinished
+  }
+
+  /// Runs `body`, adding its time to `phase` when ``timings`` is set.
+  public func timed<Value, Failure: Error>(
+    _ phase: PhaseTimings.Phase, _ body: () throws(Failure) -> Value
+  ) throws(Failure) -> Value {
+    guard let timings else { return try body() }
+    return try timings.measure(phase, body)
   }
 
   func trained(_ family: ModelFamily, _ seed: UInt64, _ stage: Stage, _ summary: TrainingSummary) {

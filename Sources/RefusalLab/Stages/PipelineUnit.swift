@@ -58,7 +58,9 @@ public struct PipelineUnit {
     self.threads = threads
     self.log = log
     log?("evaluate \(variant.name) / none")
-    alignedResult = evaluator.evaluate(aligned, threads: threads)
+    alignedResult = observer.timed(.evaluation) { [evaluator] in
+      evaluator.evaluate(aligned, threads: threads)
+    }
     observedOpeners = Evaluator.refusalOpeners(
       in: alignedResult.forbidden, world: corpora.world, length: attack.prefixLength)
   }
@@ -81,14 +83,16 @@ public struct PipelineUnit {
       } else {
         let copy = aligned.copy()
         log?(stage.name)
-        let summary = try stage.train(
-          copy,
-          on: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
-          options: settings.attack, family: settings.family, seed: seed, threads: threads)
+        let summary = try observer.timed(.attack(condition)) { () throws(StageError) in
+          try stage.train(
+            copy,
+            on: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
+            options: settings.attack, family: settings.family, seed: seed, threads: threads)
+        }
         observer.trained(settings.family, seed, stage, summary)
         log?("evaluate \(variant.name) / \(condition.rawValue)")
         model = copy
-        result = evaluator.evaluate(copy, threads: threads)
+        result = observer.timed(.evaluation) { evaluator.evaluate(copy, threads: threads) }
         attacks[stage] = (copy, result)
       }
     }

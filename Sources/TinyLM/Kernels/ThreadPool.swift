@@ -22,6 +22,13 @@ package struct Workers: Sendable {
     }
     ThreadPool.shared.run(count, parts: parts, body)
   }
+
+  /// Seconds the pool's helper threads have spent running parts of loops since the process
+  /// started (the caller's own share is not counted: it is the caller's CPU time). What
+  /// `--timings` adds to a phase's own thread time.
+  package static var helperBusySeconds: Double {
+    Double(ThreadPool.shared.helperBusyNanoseconds.load(ordering: .relaxed)) / 1e9
+  }
 }
 
 /// Worker threads that spin briefly between parallel loops and then park, so that the many
@@ -67,6 +74,8 @@ final class ThreadPool: @unchecked Sendable {
   private let ticket = Atomic<UInt64>(0)
   /// Parts finished in the current loop.
   private let finished = Atomic<Int>(0)
+  /// Nanoseconds the workers have spent in loops' parts, for ``Workers/helperBusySeconds``.
+  let helperBusyNanoseconds = Atomic<UInt64>(0)
   /// Set while a loop runs.
   private let busy = Atomic<Bool>(false)
   /// 1 while the caller is parked (or about to park) waiting for the last part.
@@ -215,9 +224,11 @@ final class ThreadPool: @unchecked Sendable {
       if number != seen {
         seen = number
         if Int((current >> 16) & 0xFFFF) > index + 1 {
+          let helpStart = Self.now()
           takeParts(of: number)
           spinStart = Self.now()
           last = spinStart
+          helperBusyNanoseconds.add(spinStart - helpStart, ordering: .relaxed)
           continue
         }
       }
