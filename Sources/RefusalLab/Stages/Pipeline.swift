@@ -51,7 +51,8 @@ public struct Pipeline: Sendable {
     log?(Stage.pretrain.name)
     let summary = try Stage.pretrain.train(
       base, on: Corpora(world: world, seed: seed).pretraining(), options: settings.pretrain,
-      family: settings.family, seed: seed, threads: threads)
+      family: settings.family, seed: seed, threads: threads,
+      progress: observer.progress(settings.family, seed, .pretrain))
     observer.trained(settings.family, seed, .pretrain, summary)
     return base
   }
@@ -67,7 +68,8 @@ public struct Pipeline: Sendable {
     log?(stage.name)
     let summary = try stage.train(
       aligned, on: corpora.alignment(variant), options: settings.align,
-      family: settings.family, seed: corpora.seed, threads: threads)
+      family: settings.family, seed: corpora.seed, threads: threads,
+      progress: observer.progress(settings.family, corpora.seed, stage))
     observer.trained(settings.family, corpora.seed, stage, summary)
     return aligned
   }
