@@ -1,4 +1,5 @@
 import Foundation
+import RefusalLab
 import TinyLM
 
 /// `refusal-lab bench-train`: the transformer's training throughput, for
@@ -42,8 +43,14 @@ enum BenchTrainCommand: ToolCommand {
     if let problem = configuration.trainingMemoryProblem(batchSize: batch) {
       throw UsageError(message: "--embd/--block/--batch: \(problem)", command: spec)
     }
+    let bar = ProgressBar(
+      label: "bench-train", unit: "steps",
+      mode: ProgressBar.standardMode(quiet: parsed.has("--quiet")))
+    bar.note("warm-up")
     let result = try TrainingBenchmark.run(
-      configuration: configuration, batchSize: batch, steps: steps, threads: threads)
+      configuration: configuration, batchSize: batch, steps: steps, threads: threads
+    ) { done, total, _ in bar.update(done: done, total: total, what: "timed steps") }
+    bar.finish()
     if parsed.has("--json") {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]

@@ -56,7 +56,18 @@ enum ChatCommand: ToolCommand {
     let checkpoints = parsed.allValues["--checkpoint"] ?? []
     switch checkpoints.count {
     case 0:
-      session = try ChatSession(settings: settings, world: world, progress: { log($0) })
+      let bar = TrainingBar(
+        label: "chat", experiment: ChatSession.experiment(settings, world: world), world: world,
+        quiet: parsed.has("--quiet"))
+      // Stage names ("  pretrain") say what runs; the other lines are kept above the bar.
+      session = try ChatSession(
+        settings: settings, world: world,
+        progress: { $0.hasPrefix("  ") && !$0.contains("ready in") ? bar.note($0) : bar.log($0) },
+        observer: bar.observer)
+      bar.finish()
+      // A command that retrains later prints its progress lines in the session.
+      session.progress = { log($0) }
+      session.observer = PipelineObserver()
     case 2:
       let first = try InspectCommand.load(checkpoints[0], option: "--checkpoint", spec: spec)
       let second = try InspectCommand.load(checkpoints[1], option: "--checkpoint", spec: spec)

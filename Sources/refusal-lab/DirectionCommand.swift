@@ -58,15 +58,18 @@ enum DirectionCommand: ToolCommand {
     if let path = parsed.values["--save"] {
       try FilePaths.checkOutput(path, option: "--save", extensions: ["json"], spec: spec)
     }
-    let log = ProgressLog(quiet: parsed.has("--quiet"))
     let experiment = Experiment(
       families: [.transformerDefault], variants: variants, conditions: conditions,
       seeds: seeds)
     let world = try World(configuration: experiment.world)
+    let bar = TrainingBar(
+      label: "direction", experiment: experiment, world: world, quiet: parsed.has("--quiet"))
+    let log = bar.log
     log("Finding the refusal direction of \(variants.count) variant(s) × \(seeds.count) seed(s)…")
     let study = try DirectionStudy.run(
       experiment: experiment, world: world, threads: threads, additionScale: Float(scale),
-      progress: { log($0) })
+      progress: { bar.note($0) }, observer: bar.observer)
+    bar.finish()
     if let path = parsed.values["--save"], let first = study.rows.first {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

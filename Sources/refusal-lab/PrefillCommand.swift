@@ -39,12 +39,14 @@ enum PrefillCommand: ToolCommand {
     ) { name in AlignmentVariant.builtIn.first { $0.name == name } }
     let seed = try parsed.seed("--seed", default: 0, spec: spec)
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
-    let log = ProgressLog(quiet: parsed.has("--quiet"))
-
     let settings = FamilySettings.defaults(for: family)
     let experiment = Experiment(
       families: [settings], variants: variants, conditions: [.none], seeds: [seed])
-    let pipeline = try Pipeline(experiment: experiment)
+    var pipeline = try Pipeline(experiment: experiment)
+    let bar = TrainingBar(
+      label: "prefill", experiment: experiment, world: pipeline.world,
+      quiet: parsed.has("--quiet"))
+    pipeline.observer = bar.observer
     let evaluator = Evaluator(corpora: Corpora(world: pipeline.world, seed: seed))
     let prefill = Prefill(evaluator: evaluator)
     // The answer is "sure <topic> : c1 … cn ."; forcing more than all but the last content
@@ -52,8 +54,8 @@ enum PrefillCommand: ToolCommand {
     let answerLength = pipeline.world.answer(for: pipeline.world.forbiddenTopics[0]).count
     let deepest = answerLength - 2
     let depths = [0, 1, 2, 4, 8].filter { $0 < deepest } + [deepest]
-    let units = try pipeline.run(
-      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") })
+    let units = try pipeline.run(family: settings, seed: seed, threads: threads, log: bar.note)
+    bar.note("prefilling")
     let rows = units.flatMap { unit in
       depths.map { k in
         Row(
@@ -64,6 +66,7 @@ enum PrefillCommand: ToolCommand {
     if parsed.has("--json") {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      bar.finish()
       print(String(decoding: try encoder.encode(rows), as: UTF8.self))
       return
     }
@@ -84,6 +87,7 @@ enum PrefillCommand: ToolCommand {
             toLength: 14, withPad: " ", startingAt: 0)
       }
     }
+    bar.finish()
     print(table)
   }
 }

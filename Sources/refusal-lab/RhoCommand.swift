@@ -75,16 +75,24 @@ enum RhoCommand: ToolCommand {
       return
     }
 
+    let settings = FamilySettings.defaults(for: family)
+    // Pretraining and alignment: the stages of a one-variant experiment without attacks.
+    let bar = TrainingBar(
+      label: "rho",
+      experiment: Experiment(
+        families: [settings], variants: [variant], conditions: [.none], seeds: [seed]),
+      world: world, quiet: parsed.has("--quiet"))
     let models = try DiagnosticModels(
-      settings: .defaults(for: family), world: world, seed: seed, variant: variant,
-      threads: threads, log: { log("\(family.rawValue): \($0)") })
-    log("\(family.rawValue): measuring")
+      settings: settings, world: world, seed: seed, variant: variant, threads: threads,
+      log: bar.note, observer: bar.observer)
+    bar.note("measuring")
     let rho = RhoReport(model: models.aligned, corpora: models.corpora)
     let representation = RepresentationRhoReport(model: models.aligned, corpora: models.corpora)
     let transfer = try OneStepTransfer(models: models, threads: threads)
     let depth = DepthPredictors(model: models.aligned, corpora: models.corpora)
     let profile = KLProfile.measure(
       aligned: models.aligned, base: models.base, corpora: models.corpora)
+    bar.finish()
     if parsed.has("--json") {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

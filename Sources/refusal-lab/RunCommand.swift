@@ -38,10 +38,19 @@ enum RunCommand: ToolCommand {
         + "\(experiment.families.count == 1 ? "y" : "ies") × \(experiment.seeds.count) seed"
         + "\(experiment.seeds.count == 1 ? "" : "s") on \(threads) thread"
         + "\(threads == 1 ? "" : "s")…")
-    bar.log("Plan: \(experiment.plan).")
+    if bar.mode != .silent {
+      let estimate = TimeEstimate.runAll(experiment, world: pipeline.world, threads: threads)
+      bar.log("Plan: \(experiment.plan); \(estimate)\(Self.diagnosticsNote(file)).")
+    }
     try runAndReport(
       experiment, pipeline: pipeline, threads: threads, json: parsed.has("--json"), bar: bar,
       diagnostics: file.diagnostics, report: report, timings: parsed.has("--timings"))
+  }
+
+  /// After the time estimate: that it leaves out the diagnostics that train models of their
+  /// own (all but `prefill`, which evaluation measures anyway).
+  static func diagnosticsNote(_ file: ExperimentFile) -> String {
+    Set(file.diagnostics).isSubset(of: [.prefill]) ? "" : " for the runs, before the diagnostics"
   }
 }
 

@@ -50,15 +50,20 @@ enum SampleCommand: ToolCommand {
     let experiment = Experiment(
       families: [FamilySettings.defaults(for: family)], variants: [variant],
       conditions: [condition], seeds: [seed])
-    let pipeline = try Pipeline(experiment: experiment)
+    var pipeline = try Pipeline(experiment: experiment)
     let world = pipeline.world
     let request = try parsed.values["--prompt"].map { text throws(UsageError) in
       try CommonOptions.readRequest(text, world: world, option: "--prompt", spec: spec, log: log)
     }
-    log(
+    let bar = TrainingBar(
+      label: "sample", experiment: experiment, world: world, quiet: parsed.has("--quiet"))
+    pipeline.observer = bar.observer
+    bar.log(
       "Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue), seed \(seed)…"
     )
-    let unit = try pipeline.run(family: experiment.families[0], seed: seed, threads: threads)[0]
+    let unit = try pipeline.run(
+      family: experiment.families[0], seed: seed, threads: threads, log: bar.note)[0]
+    bar.finish()
     let run = unit.runs[0]
     if let prompt = request {
       let model = unit.models[condition] ?? unit.aligned

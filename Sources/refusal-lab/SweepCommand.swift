@@ -66,7 +66,15 @@ enum SweepCommand: ToolCommand {
     bar.log(
       "Sweeping \(file.name) (fingerprint \(file.fingerprint))"
         + (shard == .whole ? "" : ", shard \(shard),") + " into \(out)…")
-    bar.log("Plan: \(file.experiment.plan).")
+    if bar.mode != .silent {
+      let estimate = TimeEstimate.sweep(
+        file.experiment, world: try ExperimentSource.pipeline(file, spec: spec).world,
+        threads: threads, shard: shard)
+      bar.log(
+        "Plan: \(file.experiment.plan); \(estimate)"
+          + (shard == .whole ? "" : " for this shard") + (parsed.has("--resume") ? " at most" : "")
+          + ".")
+    }
     let summary: SweepSummary
     do {
       summary = try sweep.run(resume: parsed.has("--resume"), threads: threads) { line in

@@ -38,14 +38,15 @@ enum TrainCommand: ToolCommand {
     try FilePaths.checkOutput(
       out, option: "--out", extensions: [family == .ngram ? "json" : "safetensors"], spec: spec)
     let url = URL(fileURLWithPath: out)
-    let log = ProgressLog(quiet: parsed.has("--quiet"))
-
     let settings = FamilySettings.defaults(for: family)
     let experiment = Experiment(
       families: [settings], variants: [variant], conditions: [condition], seeds: [seed])
-    let pipeline = try Pipeline(experiment: experiment)
-    let unit = try pipeline.run(
-      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") })[0]
+    var pipeline = try Pipeline(experiment: experiment)
+    let bar = TrainingBar(
+      label: "train", experiment: experiment, world: pipeline.world, quiet: parsed.has("--quiet"))
+    pipeline.observer = bar.observer
+    let unit = try pipeline.run(family: settings, seed: seed, threads: threads, log: bar.note)[0]
+    bar.finish()
     let vocabulary = pipeline.world.vocabulary.tokens
     let metadata = [
       "refusallab": "variant=\(variant.name) condition=\(condition.rawValue) seed=\(seed)"

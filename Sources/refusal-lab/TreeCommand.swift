@@ -44,7 +44,7 @@ enum TreeCommand: ToolCommand {
     let settings = FamilySettings.defaults(for: family)
     let experiment = Experiment(
       families: [settings], variants: [variant], conditions: [condition], seeds: [seed])
-    let pipeline = try Pipeline(experiment: experiment)
+    var pipeline = try Pipeline(experiment: experiment)
     let world = pipeline.world
     let prompt = try promptTokens(
       parsed.values["--prompt"], world: world, seed: seed, log: log)
@@ -55,9 +55,13 @@ enum TreeCommand: ToolCommand {
         command: spec)
     }
 
-    log("Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue)…")
-    let unit = try pipeline.run(
-      family: settings, seed: seed, threads: threads, log: { log("\(family.rawValue): \($0)") })[0]
+    let bar = TrainingBar(
+      label: "tree", experiment: experiment, world: world, quiet: parsed.has("--quiet"))
+    pipeline.observer = bar.observer
+    bar.log(
+      "Training \(family.rawValue), variant \(variant.name), condition \(condition.rawValue)…")
+    let unit = try pipeline.run(family: settings, seed: seed, threads: threads, log: bar.note)[0]
+    bar.finish()
     guard let model = unit.models[condition] else { return }
     // The context holds the prompt and what follows it: a long prompt leaves fewer levels.
     var depth = requested

@@ -164,6 +164,10 @@ struct BadInputTests {
         + #""embedding": 1024, "blockSize": 1024}, "pretrain": {"batchSize": 4096}}]}"#,
       "GiB"),
     experiment(
+      "a block shorter than the longest training sequence",
+      #"{"families": ["ngram", {"family": "transformer", "transformer": {"blockSize": 16}}]}"#,
+      "families[1].transformer.blockSize: 16 is shorter than the longest training sequence"),
+    experiment(
       "zero epochs", #"{"families": [{"family": "ngram", "pretrain": {"epochs": 0}}]}"#, "epochs"),
     experiment("unknown variant", #"{"variants": ["nope"]}"#, "variants[0]"),
     experiment("unknown diagnostic", #"{"diagnostics": ["xray"]}"#, "xray"),

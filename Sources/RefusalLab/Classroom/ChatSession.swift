@@ -91,15 +91,23 @@ public final class ChatSession {
   public private(set) var direction: RefusalDirection?
   /// Where training and direction-finding report progress.
   public var progress: ((String) -> Void)?
+  /// Hears of every stage trained (its steps), at the start and when a command retrains.
+  public var observer: PipelineObserver
   /// Where the models came from, for the banner ("trained", or the checkpoint files).
   public private(set) var origin: String
 
-  /// Trains both models for `settings` (pretrain → align → attack).
-  public init(settings: ChatSettings, world: World, progress: ((String) -> Void)? = nil) throws {
+  /// Trains both models for `settings` (pretrain → align → attack); `observer` hears of
+  /// every stage trained.
+  public init(
+    settings: ChatSettings, world: World, progress: ((String) -> Void)? = nil,
+    observer: PipelineObserver = PipelineObserver()
+  ) throws {
     self.world = world
     self.settings = settings
     self.progress = progress
-    (aligned, attacked) = try Self.train(settings, world: world, progress: progress)
+    self.observer = observer
+    (aligned, attacked) = try Self.train(
+      settings, world: world, progress: progress, observer: observer)
     origin = "trained"
   }
 
@@ -114,6 +122,7 @@ public final class ChatSession {
     self.aligned = aligned
     self.attacked = attacked
     self.origin = origin
+    observer = PipelineObserver()
   }
 
   /// What ``handle(_:)`` returns: the text to print, and whether the session ends.
@@ -373,7 +382,8 @@ public final class ChatSession {
   private func retrain(_ change: (inout ChatSettings) -> Void) throws -> String {
     var next = settings
     change(&next)
-    (aligned, attacked) = try Self.train(next, world: world, progress: progress)
+    (aligned, attacked) = try Self.train(
+      next, world: world, progress: progress, observer: observer)
     settings = next
     origin = "trained"
     direction = nil
@@ -443,13 +453,12 @@ public final class ChatSession {
   }
 
   private static func train(
-    _ settings: ChatSettings, world: World, progress: ((String) -> Void)?
+    _ settings: ChatSettings, world: World, progress: ((String) -> Void)?,
+    observer: PipelineObserver
   ) throws -> (any LanguageModel, any LanguageModel) {
     let family = FamilySettings.defaults(for: settings.family)
-    let experiment = Experiment(
-      world: world.configuration, families: [family], variants: [settings.variant],
-      conditions: [settings.condition], seeds: [settings.seed])
-    let pipeline = try Pipeline(experiment: experiment)
+    var pipeline = try Pipeline(experiment: experiment(settings, world: world))
+    pipeline.observer = observer
     progress?(
       "Training the \(settings.family.rawValue) (\(settings.variant.name), "
         + "\(settings.condition.rawValue), seed \(settings.seed))…")
@@ -459,5 +468,12 @@ public final class ChatSession {
       log: { progress?("  \($0)") })[0]
     progress?(String(format: "  ready in %.1f s", Date().timeIntervalSince(started)))
     return (unit.aligned, unit.models[settings.condition] ?? unit.aligned)
+  }
+
+  /// The one-run experiment a session with `settings` trains.
+  public static func experiment(_ settings: ChatSettings, world: World) -> Experiment {
+    Experiment(
+      world: world.configuration, families: [.defaults(for: settings.family)],
+      variants: [settings.variant], conditions: [settings.condition], seeds: [settings.seed])
   }
 }

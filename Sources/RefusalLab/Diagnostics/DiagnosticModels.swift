@@ -16,30 +16,36 @@ public struct DiagnosticModels {
   /// The alignment variant.
   public let variant: AlignmentVariant
   private let threads: Int
+  private let observer: PipelineObserver
 
   /// Pretrains and aligns one model of `settings.family` for `seed`. Given `pretrained`,
   /// the base model of `settings.family` for `seed` (as an earlier instance or
   /// `Pipeline.pretrain` trained it), aligns a copy of it instead, so that several variants
-  /// share one pretraining; `pretrained` is not modified.
+  /// share one pretraining; `pretrained` is not modified. `observer` hears of every stage
+  /// trained, here and in the attacks.
   public init(
     settings: FamilySettings, world: World, seed: UInt64,
     pretrained: (any LanguageModel)? = nil, variant: AlignmentVariant = .rigid,
-    threads: Int = 1, log: ((String) -> Void)? = nil
+    threads: Int = 1, log: ((String) -> Void)? = nil,
+    observer: PipelineObserver = PipelineObserver()
   ) throws(StageError) {
     let base =
       if let pretrained {
         pretrained
       } else {
-        try Pipeline.pretrain(settings, world: world, seed: seed, threads: threads, log: log)
+        try Pipeline.pretrain(
+          settings, world: world, seed: seed, threads: threads, log: log, observer: observer)
       }
     let corpora = Corpora(world: world, seed: seed)
     self.corpora = corpora
     self.settings = settings
     self.base = base
     self.aligned = try Pipeline.align(
-      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log)
+      base, variant: variant, settings: settings, corpora: corpora, threads: threads, log: log,
+      observer: observer)
     self.variant = variant
     self.threads = threads
+    self.observer = observer
   }
 
   /// The world the models live in.
@@ -54,7 +60,7 @@ public struct DiagnosticModels {
     log?(stage.name)
     try stage.train(
       model, on: data, options: settings.attack, family: settings.family, seed: corpora.seed,
-      threads: threads)
+      threads: threads, progress: observer.progress(settings.family, corpora.seed, stage))
     return model
   }
 

@@ -75,10 +75,12 @@ public struct DirectionStudy: Sendable, Codable {
   public static let standardAdditionScale: Float = 1
 
   /// Runs every transformer seed and variant of `experiment` under its attack conditions
-  /// (the n-gram has no residual stream and is skipped), `threads` seeds at a time.
+  /// (the n-gram has no residual stream and is skipped), `threads` seeds at a time;
+  /// `observer` hears of every stage trained.
   public static func run(
     experiment: Experiment, world: World, threads: Int,
-    additionScale: Float = standardAdditionScale, progress: (@Sendable (String) -> Void)? = nil
+    additionScale: Float = standardAdditionScale, progress: (@Sendable (String) -> Void)? = nil,
+    observer: PipelineObserver = PipelineObserver()
   ) throws(StageError) -> DirectionStudy {
     guard let settings = experiment.families.first(where: { $0.family == .transformer }) else {
       return DirectionStudy(rows: [])
@@ -92,7 +94,7 @@ public struct DirectionStudy: Sendable, Codable {
       for variant in experiment.variants {
         let models = try DiagnosticModels(
           settings: settings, world: world, seed: seed, pretrained: base, variant: variant,
-          threads: scheduler.threadsPerJob)
+          threads: scheduler.threadsPerJob, observer: observer)
         base = models.base
         progress?("  direction transformer seed \(seed): \(variant.name)")
         rows += try Self.rows(

@@ -80,6 +80,7 @@ public struct Experiment: Sendable, Hashable {
       "\"\($0.rawValue)\" is listed twice"
     }
     try attack.validate(styleCount: WorldLexicon.refusalStyles.count)
+    try checkBlockSizes()
     try ConfigurationError.check(maxNewTokens, in: 1...256, at: "decoding.maxNewTokens")
     try ConfigurationError.check(temperature, Self.temperatureRule, at: "decoding.temperature") {
       $0 == 0 || ($0 > 0 && $0 <= 100)
@@ -116,6 +117,20 @@ public struct Experiment: Sendable, Hashable {
       {
         throw ConfigurationError(field: "families[\(index)].transformer", message: problem)
       }
+    }
+  }
+
+  /// Refuses a transformer whose block is shorter than the longest training sequence its
+  /// corpora can hold (``LongestSequence``), which training would otherwise reject only when
+  /// it reaches that sequence.
+  func checkBlockSizes() throws(ConfigurationError) {
+    let longest = LongestSequence.tokens(of: self, world: try World(configuration: world))
+    for (index, settings) in families.enumerated()
+    where settings.family == .transformer && settings.transformer.blockSize < longest - 1 {
+      throw ConfigurationError(
+        field: "families[\(index)].transformer.blockSize",
+        message: "\(settings.transformer.blockSize) is shorter than the longest training "
+          + "sequence (\(longest) tokens); at least \(longest - 1) needed")
     }
   }
 

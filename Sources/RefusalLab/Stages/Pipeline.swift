@@ -52,7 +52,8 @@ public struct Pipeline: Sendable {
     let summary = try observer.timed(.pretraining) { () throws(StageError) in
       try Stage.pretrain.train(
         base, on: Corpora(world: world, seed: seed).pretraining(), options: settings.pretrain,
-        family: settings.family, seed: seed, threads: threads)
+        family: settings.family, seed: seed, threads: threads,
+        progress: observer.progress(settings.family, seed, .pretrain))
     }
     observer.trained(settings.family, seed, .pretrain, summary)
     return base
@@ -70,7 +71,8 @@ public struct Pipeline: Sendable {
     let summary = try observer.timed(.alignment) { () throws(StageError) in
       try stage.train(
         aligned, on: corpora.alignment(variant), options: settings.align,
-        family: settings.family, seed: corpora.seed, threads: threads)
+        family: settings.family, seed: corpora.seed, threads: threads,
+        progress: observer.progress(settings.family, corpora.seed, stage))
     }
     observer.trained(settings.family, corpora.seed, stage, summary)
     return aligned

@@ -23,6 +23,15 @@ public struct PipelineObserver: Sendable {
 
   /// Called after each training stage.
   public var stageTrained: (@Sendable (StageTraining) -> Void)?
+  /// Called while a stage trains, a few dozen times per stage (the model's
+  /// `TrainingProgress`): the family, the seed, the stage, its steps done and its steps in
+  /// all. Progress bars count with it.
+  public var stepsTrained:
+    (
+      @Sendable (
+        _ family: ModelFamily, _ seed: UInt64, _ stage: Stage, _ done: Int, _ total: Int
+      ) -> Void
+    )?
   /// Called when a unit has run every condition of the experiment, with the unit (its
   /// aligned and attacked models) and the pretrained model it started from.
   public var unitFinished: (@Sendable (PipelineUnit, any LanguageModel) -> Void)?
@@ -36,8 +45,14 @@ public struct PipelineObserver: Sendable {
   public init(
     stageTrained: (@Sendable (StageTraining) -> Void)? = nil,
     unitFinished: (@Sendable (PipelineUnit, any LanguageModel) -> Void)? = nil,
-    taskFinished: (@Sendable (_ done: Int, _ total: Int, _ what: String) -> Void)? = nil
+    taskFinished: (@Sendable (_ done: Int, _ total: Int, _ what: String) -> Void)? = nil,
+    stepsTrained: (
+      @Sendable (
+        _ family: ModelFamily, _ seed: UInt64, _ stage: Stage, _ done: Int, _ total: Int
+      ) -> Void
+    )? = nil
   ) {
+    self.stepsTrained = stepsTrained
     self.stageTrained = stageTrained
     self.unitFinished = unitFinished
     self.taskFinished = taskFinished
@@ -49,6 +64,12 @@ public struct PipelineObserver: Sendable {
   ) throws(Failure) -> Value {
     guard let timings else { return try body() }
     return try timings.measure(phase, body)
+  }
+
+  /// The training progress callback of one stage, or `nil` when nobody listens.
+  func progress(_ family: ModelFamily, _ seed: UInt64, _ stage: Stage) -> TrainingProgress? {
+    guard let stepsTrained else { return nil }
+    return { done, total, _ in stepsTrained(family, seed, stage, done, total) }
   }
 
   func trained(_ family: ModelFamily, _ seed: UInt64, _ stage: Stage, _ summary: TrainingSummary) {

@@ -87,7 +87,8 @@ public struct PipelineUnit {
           try stage.train(
             copy,
             on: Pipeline.attackData(data, objective: settings.attack.objective, aligned: aligned),
-            options: settings.attack, family: settings.family, seed: seed, threads: threads)
+            options: settings.attack, family: settings.family, seed: seed, threads: threads,
+            progress: observer.progress(settings.family, seed, stage))
         }
         observer.trained(settings.family, seed, stage, summary)
         log?("evaluate \(variant.name) / \(condition.rawValue)")

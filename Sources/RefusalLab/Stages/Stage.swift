@@ -36,16 +36,17 @@ public enum Stage: Hashable, Sendable {
   }
 
   /// Trains `model` in place on `data`, shuffling with the stage's stream, and returns the
-  /// training's summary (with the loss of every step).
+  /// training's summary (with the loss of every step). `progress` hears of the steps as
+  /// they are taken; it changes nothing in the training.
   @discardableResult
   public func train(
     _ model: any LanguageModel, on data: [TrainingSequence], options: TrainingOptions,
-    family: ModelFamily, seed: UInt64, threads: Int
+    family: ModelFamily, seed: UInt64, threads: Int, progress: TrainingProgress? = nil
   ) throws(StageError) -> TrainingSummary {
     var random = random(seed: seed)
     do {
       return try model.train(
-        on: data, options: options, threads: threads, random: &random, progress: nil)
+        on: data, options: options, threads: threads, random: &random, progress: progress)
     } catch {
       throw StageError(stage: self, model: family, seed: seed, underlying: error)
     }

@@ -21,10 +21,11 @@ public enum TrainingBenchmark {
 
   /// Trains a fresh model (seed 0) on `batchSize` random sequences of `blockSize + 1`
   /// tokens per step, every position trained, AdamW at 3·10⁻⁴ with clipping at 1; runs
-  /// `warmupSteps` untimed steps first, then times `steps` steps.
+  /// `warmupSteps` untimed steps first, then times `steps` steps; `progress` hears of the
+  /// timed steps.
   public static func run(
     configuration: TransformerConfiguration, batchSize: Int, steps: Int, threads: Int,
-    warmupSteps: Int = 2
+    warmupSteps: Int = 2, progress: TrainingProgress? = nil
   ) throws(TrainingError) -> Result {
     let model = TransformerModel(configuration: configuration, seed: 0)
     var random = SeededRandom(seed: 1)
@@ -46,7 +47,8 @@ public enum TrainingBenchmark {
     }
     let start = DispatchTime.now().uptimeNanoseconds
     let summary = try model.train(
-      on: sequences, options: options(steps), threads: threads, random: &random, progress: nil)
+      on: sequences, options: options(steps), threads: threads, random: &random,
+      progress: progress)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let tokens = Double(steps * batchSize * configuration.blockSize)
     let c = configuration
