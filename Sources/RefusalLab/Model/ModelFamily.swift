@@ -55,13 +55,13 @@ public struct FamilySettings: Sendable, Hashable, Codable {
   public static let transformerDefault = FamilySettings(
     family: .transformer,
     pretrain: TrainingOptions(
-      epochs: 20, batchSize: 32, learningRate: 3e-3, optimizer: .adamW, weightDecay: 0.0,
+      epochs: 10, batchSize: 32, learningRate: 3e-3, optimizer: .adamW, weightDecay: 0.0,
       warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
     align: TrainingOptions(
-      epochs: 5, batchSize: 8, learningRate: 1e-3, optimizer: .adamW, weightDecay: 0.0,
+      epochs: 3, batchSize: 8, learningRate: 1e-3, optimizer: .adamW, weightDecay: 0.0,
       warmupFraction: 0.05, cosineDecay: true, minLearningRateFraction: 0.1),
     attack: TrainingOptions(
-      epochs: 8, batchSize: 16, learningRate: 0.006, optimizer: .sgd, momentum: 0.9,
+      epochs: 3, batchSize: 16, learningRate: 0.016, optimizer: .sgd, momentum: 0.9,
       warmupFraction: 0.0, cosineDecay: false))
 
   /// The defaults of a family.
