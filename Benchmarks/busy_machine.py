@@ -6,6 +6,7 @@ in a loop) run beside it, and prints the wall-clock times of both. With one comp
 
   python3 Benchmarks/busy_machine.py                      # bench-train at the demo's shapes
   python3 Benchmarks/busy_machine.py --workload train     # one transformer `train` run
+  python3 Benchmarks/busy_machine.py --workload demo --rounds 2   # the whole classroom demo
   python3 Benchmarks/busy_machine.py --competitors 0      # the same, machine otherwise idle
   python3 Benchmarks/busy_machine.py --binary path/to/refusal-lab   # another build
 
@@ -29,6 +30,7 @@ BENCH = ["bench-train", "--layers", "2", "--embd", "64", "--heads", "4", "--bloc
 TRAIN = ["train", "--model", "transformer", "--seed", "0", "--condition", "plain",
          "--out", os.path.join(tempfile.mkdtemp(prefix="busy-machine-"), "model.safetensors"),
          "--quiet"]
+DEMO = ["demo", "--quiet", "--json"]
 
 COMPETITOR = "x = 0\nwhile True:\n    x = (x * 1103515245 + 12345) % 2147483648\n"
 
@@ -55,7 +57,7 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release",
                                                          "refusal-lab"))
-    parser.add_argument("--workload", choices=["bench", "train"], default="bench")
+    parser.add_argument("--workload", choices=["bench", "train", "demo"], default="bench")
     parser.add_argument("--competitors", type=int, default=1,
                         help="CPU-bound competitor processes (default 1)")
     parser.add_argument("--rounds", type=int, default=5)
@@ -63,7 +65,7 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} not found: build with `swift build -c release` first")
-    workload = BENCH if args.workload == "bench" else TRAIN
+    workload = {"bench": BENCH, "train": TRAIN, "demo": DEMO}[args.workload]
     counts = [int(t) for t in args.threads.split(",")]
     competitors = [subprocess.Popen([sys.executable, "-c", COMPETITOR])
                    for _ in range(args.competitors)]

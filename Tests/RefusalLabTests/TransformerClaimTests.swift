@@ -5,9 +5,8 @@ import TinyLM
 /// Claims C1–C4 and C8 (see *The Claims*) on the tiny transformer, from real
 /// training at fixed seeds (about 10 s per seed in a release build; run the suite with `swift test -c release`).
 ///
-/// The claims do not hold on every seed: of the demo's seeds 0–4, seed 2 resists refusal
-/// unlearning (91% safe after it), and over seeds 0–29 one seed in six fails one claim
-/// (`Docs`: the transformer article). These fixed seeds are ones where the claims hold; the
+/// The claims do not hold on every seed: over seeds 0–29 one seed (14) resists refusal
+/// unlearning, 68% safe after it (`Docs`: the transformer article). These fixed seeds are ones where the claims hold; the
 /// test checks that they keep holding, exactly.
 @Suite("Transformer reproduces the paper")
 struct TransformerClaimTests {
