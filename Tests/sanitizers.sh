@@ -16,6 +16,10 @@
 # test and code path still runs (threads, scheduler, every stage) and every claim is still
 # checked, on one seed instead of several. REFUSALLAB_TSAN_SEED_COUNT overrides the 1.
 #
+# SANITIZER_FILTER (a `swift test --filter` pattern) runs part of the suite: under TSan the
+# parts that run threads first, e.g.
+#   SANITIZER_FILTER='TinyLMTests|PipelineTests|ReliabilityTests' Tests/sanitizers.sh thread
+#
 # Run it niced on a shared machine: `nice -n 10 Tests/sanitizers.sh`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +48,10 @@ for sanitizer in "${sanitizers[@]}"; do
   log=$logs/$sanitizer.log
   echo "== swift test -c release --sanitize=$sanitizer (log: $log)"
   start=$(date +%s)
+  filter=()
+  [ -n "${SANITIZER_FILTER:-}" ] && filter=(--filter "$SANITIZER_FILTER")
   env "${environment[@]}" swift test -c release --sanitize="$sanitizer" \
-    --scratch-path "$scratch" -Xswiftc -g > "$log" 2>&1
+    --scratch-path "$scratch" -Xswiftc -g "${filter[@]}" > "$log" 2>&1
   code=$?
   elapsed=$(($(date +%s) - start))
   reports=$(grep -c "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer" "$log")
