@@ -194,7 +194,8 @@ struct ChatTests {
         guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0,
           ptsname(master, &buffer, buffer.count) == 0
         else { return nil }
-        return PseudoTerminal(master: master, followerPath: String(cString: buffer))
+        let name = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return PseudoTerminal(master: master, followerPath: String(decoding: name, as: UTF8.self))
       #else
         let master = posix_openpt(O_RDWR | O_NOCTTY)
         guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0,

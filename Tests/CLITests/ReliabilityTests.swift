@@ -26,8 +26,9 @@ struct ReliabilityTests {
 
   /// Starts the tool without waiting; its output goes nowhere.
   static func start(_ arguments: [String]) throws -> Process {
+    let executable: URL = try #require(Tool.url)
     let process = Process()
-    process.executableURL = try #require(Tool.url)
+    process.executableURL = executable
     process.arguments = arguments
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
@@ -73,8 +74,9 @@ struct ReliabilityTests {
 
   @Test("demo stops on SIGINT with status 130 and prints no report")
   func interruptedDemo() throws {
+    let executable: URL = try #require(Tool.url)
     let demo = Process()
-    demo.executableURL = try #require(Tool.url)
+    demo.executableURL = executable
     demo.arguments = ["demo", "--model", "ngram", "--seeds", "5"]
     let out = Pipe()
     demo.standardOutput = out
