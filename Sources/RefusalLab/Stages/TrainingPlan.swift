@@ -59,14 +59,17 @@ extension Pipeline {
         stage: .pretrain, data: corpora.pretraining(), options: settings.pretrain,
         family: settings.family)
     ]
+    // The planned attack data do not depend on the variant: built once per condition.
+    let attacks = experiment.conditions.filter { $0 != .none }.map {
+      (condition: $0, data: corpora.attack($0, settings: experiment.attack))
+    }
     for variant in experiment.variants {
       work.append(
         StageWork(
           stage: .align(variant), data: corpora.alignment(variant), options: settings.align,
           family: settings.family))
       var planned: Set<Stage> = []
-      for condition in experiment.conditions where condition != .none {
-        let data = corpora.attack(condition, settings: experiment.attack)
+      for (condition, data) in attacks {
         let stage = attackStage(
           variant: variant, condition: condition, data: data, corpora: corpora,
           settings: experiment.attack)
