@@ -19,6 +19,8 @@
 # SANITIZER_FILTER (a `swift test --filter` pattern) runs part of the suite: under TSan the
 # parts that run threads first, e.g.
 #   SANITIZER_FILTER='TinyLMTests|PipelineTests|ReliabilityTests' Tests/sanitizers.sh thread
+# and SANITIZER_SKIP (a `swift test --skip` pattern) the rest of it afterwards, e.g.
+#   SANITIZER_SKIP='TinyLMTests|PipelineTests|ReliabilityTests' Tests/sanitizers.sh thread
 #
 # Run it niced on a shared machine: `nice -n 10 Tests/sanitizers.sh`.
 set -uo pipefail
@@ -50,6 +52,7 @@ for sanitizer in "${sanitizers[@]}"; do
   start=$(date +%s)
   filter=()
   [ -n "${SANITIZER_FILTER:-}" ] && filter=(--filter "$SANITIZER_FILTER")
+  [ -n "${SANITIZER_SKIP:-}" ] && filter+=(--skip "$SANITIZER_SKIP")
   env "${environment[@]}" swift test -c release --sanitize="$sanitizer" \
     --scratch-path "$scratch" -Xswiftc -g "${filter[@]}" > "$log" 2>&1
   code=$?
