@@ -10,9 +10,8 @@ enum DemoCommand: ToolCommand {
       then print the table, the takeaway and one prompt answered before and after the attack.
       """,
     options: [
-      CommonOptions.model(allowBoth: true),
-      OptionSpec(name: "--seeds", valueName: "N", help: "How many seeds (default 5)."),
-      OptionSpec(name: "--first-seed", valueName: "S", help: "The first seed (default 0)."),
+      CommonOptions.model(allowBoth: true)
+    ] + CommonOptions.seeds(default: 5) + [
       CommonOptions.threads,
       OptionSpec(
         name: "--json", valueName: nil,

@@ -14,15 +14,9 @@ enum DirectionCommand: ToolCommand {
       validation split), and measure refusal with the direction ablated and added.
       """,
     options: [
-      OptionSpec(
-        name: "--variants", valueName: "V,V",
-        help: "Variants (default rigid). Built in: "
-          + AlignmentVariant.builtIn.map(\.name).joined(separator: ", ") + "."),
-      OptionSpec(
-        name: "--conditions", valueName: "C,C",
-        help: "Attack conditions (default none,plain,random-prefix,refusal-unlearning)."),
-      OptionSpec(name: "--seeds", valueName: "N", help: "How many seeds (default 1)."),
-      OptionSpec(name: "--first-seed", valueName: "S", help: "The first seed (default 0)."),
+      CommonOptions.variants(default: ["rigid"]),
+      CommonOptions.conditions(default: conditionDefaults, choices: AttackCondition.allCases),
+    ] + CommonOptions.seeds(default: 1) + [
       OptionSpec(
         name: "--scale", valueName: "X",
         help: "Activation addition adds X times the difference of means (default 1)."),
@@ -38,18 +32,15 @@ enum DirectionCommand: ToolCommand {
       choose the candidate); every figure is measured on the held-out evaluation prompts.
       """)
 
+  private static let conditionDefaults: [AttackCondition] = [
+    .none, .plain, .randomPrefix, .refusalUnlearning,
+  ]
+
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
-    let variants = try parsed.list(
-      "--variants", default: ["rigid"],
-      expectation: "one of " + AlignmentVariant.builtIn.map(\.name).joined(separator: ", "),
-      spec: spec
-    ) { name in AlignmentVariant.builtIn.first { $0.name == name } }
-    let conditions = try parsed.list(
-      "--conditions", default: ["none", "plain", "random-prefix", "refusal-unlearning"],
-      expectation: "one of " + AttackCondition.allCases.map(\.rawValue).joined(separator: ", "),
-      spec: spec
-    ) { AttackCondition(rawValue: $0) }
+    let variants = try CommonOptions.parseVariants(parsed, default: ["rigid"], spec: spec)
+    let conditions = try CommonOptions.parseConditions(
+      parsed, default: conditionDefaults, choices: AttackCondition.allCases, spec: spec)
     let seeds = try parsed.seeds(default: 1, spec: spec)
     let scale = try parsed.number(
       "--scale", default: 1, expectation: "must be a number other than 0", spec: spec

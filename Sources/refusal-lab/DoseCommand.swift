@@ -11,16 +11,9 @@ enum DoseCommand: ToolCommand {
       """,
     options: [
       CommonOptions.model(allowBoth: false),
-      OptionSpec(
-        name: "--variants", valueName: "V,V",
-        help:
-          "Alignment variants (default \(AlignmentVariant.builtIn.map(\.name).joined(separator: ",")))."
-      ),
-      OptionSpec(
-        name: "--conditions", valueName: "C,C",
-        help: "Attack conditions (default refusal-unlearning,random-prefix; not none)."),
-      OptionSpec(name: "--seeds", valueName: "N", help: "How many seeds (default 5)."),
-      OptionSpec(name: "--first-seed", valueName: "S", help: "The first seed (default 0)."),
+      CommonOptions.variants(default: AlignmentVariant.builtIn.map(\.name)),
+      CommonOptions.conditions(default: conditionDefaults, choices: conditionChoices),
+    ] + CommonOptions.seeds(default: 5) + [
       OptionSpec(
         name: "--samples", valueName: "N,N",
         help:
@@ -41,23 +34,25 @@ enum DoseCommand: ToolCommand {
       (try --model transformer --variants rigid,deep --seeds 1).
       """)
 
+  private static let conditionDefaults: [AttackCondition] = [.refusalUnlearning, .randomPrefix]
+  /// Every condition but `none`: a dose is an attack.
+  private static let conditionChoices = AttackCondition.allCases.filter { $0 != .none }
+
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
     let family = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: false)[0]
-    let variants = try list("--variants", parsed, default: AlignmentVariant.builtIn.map(\.name)) {
-      name in AlignmentVariant.builtIn.first { $0.name == name }
-    }
-    let conditions = try list(
-      "--conditions", parsed, default: ["refusal-unlearning", "random-prefix"]
-    ) { name in
-      name == AttackCondition.none.rawValue ? nil : AttackCondition(rawValue: name)
-    }
+    let variants = try CommonOptions.parseVariants(
+      parsed, default: AlignmentVariant.builtIn.map(\.name), spec: spec)
+    let conditions = try CommonOptions.parseConditions(
+      parsed, default: conditionDefaults, choices: conditionChoices, spec: spec)
     let seeds = try parsed.seeds(default: 5, spec: spec)
-    let samples = try list(
-      "--samples", parsed, default: DoseResponse.Configuration.standardSampleCounts.map(String.init)
+    let samples = try parsed.list(
+      "--samples", default: DoseResponse.Configuration.standardSampleCounts.map(String.init),
+      expectation: "an integer in 1…100000", spec: spec
     ) { Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil } }
-    let epochs = try list(
-      "--epochs", parsed, default: DoseResponse.Configuration.standardEpochCounts.map(String.init)
+    let epochs = try parsed.list(
+      "--epochs", default: DoseResponse.Configuration.standardEpochCounts.map(String.init),
+      expectation: "an integer in 1…100", spec: spec
     ) { Int($0).flatMap { (1...100).contains($0) ? $0 : nil } }
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let report = try ReportOption.parse(parsed, spec: spec)
@@ -100,26 +95,6 @@ enum DoseCommand: ToolCommand {
         configuration: configuration, points: points, command: ReportOption.commandLine()
       ).write(to: folder)
       ReportOption.announce(folder, json: parsed.has("--json"), quiet: parsed.has("--quiet"))
-    }
-  }
-
-  /// A comma-separated option whose every item `parse` accepts, or `defaultValue`. Names the
-  /// flag and the item on error: `--samples: item 1 must be an integer in 1…100000, got '0'`.
-  private static func list<Value>(
-    _ name: String, _ parsed: ParsedArguments, default defaultValue: [String],
-    parse: (String) -> Value?
-  ) throws(UsageError) -> [Value] {
-    try parsed.list(
-      name, default: defaultValue, expectation: expectation(name), spec: spec, parse: parse)
-  }
-
-  private static func expectation(_ name: String) -> String {
-    switch name {
-    case "--samples": "an integer in 1…100000"
-    case "--epochs": "an integer in 1…100"
-    case "--variants": "one of \(AlignmentVariant.builtIn.map(\.name).joined(separator: ", "))"
-    default:
-      "one of \(AttackCondition.allCases.filter { $0 != .none }.map(\.rawValue).joined(separator: ", "))"
     }
   }
 }

@@ -13,12 +13,8 @@ enum PrefillCommand: ToolCommand {
       """,
     options: [
       CommonOptions.model(allowBoth: false),
-      OptionSpec(
-        name: "--variants", valueName: "V,V",
-        help:
-          "Variants (default \(AlignmentVariant.demoVariants.map(\.name).joined(separator: ",")))."
-      ),
-      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      CommonOptions.variants(default: AlignmentVariant.demoVariants.map(\.name)),
+      CommonOptions.seed,
       CommonOptions.threads,
       OptionSpec(name: "--json", valueName: nil, help: "Print the table as JSON."),
     ])
@@ -32,11 +28,8 @@ enum PrefillCommand: ToolCommand {
   static func run(_ arguments: [String]) throws {
     let parsed = try ParsedArguments(arguments, spec: spec)
     let family = try CommonOptions.parseFamilies(parsed, spec: spec, allowBoth: false)[0]
-    let variants = try parsed.list(
-      "--variants", default: AlignmentVariant.demoVariants.map(\.name),
-      expectation: "one of " + AlignmentVariant.builtIn.map(\.name).joined(separator: ", "),
-      spec: spec
-    ) { name in AlignmentVariant.builtIn.first { $0.name == name } }
+    let variants = try CommonOptions.parseVariants(
+      parsed, default: AlignmentVariant.demoVariants.map(\.name), spec: spec)
     let seed = try parsed.seed("--seed", default: 0, spec: spec)
     let threads = try CommonOptions.parseThreads(parsed, spec: spec)
     let settings = FamilySettings.defaults(for: family)

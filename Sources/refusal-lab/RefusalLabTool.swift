@@ -270,6 +270,53 @@ enum CommonOptions {
   /// `--seed` for a command that trains one seed (default 0).
   static let seed = OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0).")
 
+  /// `--seeds` and `--first-seed`, read together by `ParsedArguments.seeds(default:spec:)`.
+  static func seeds(default count: Int) -> [OptionSpec] {
+    [
+      OptionSpec(name: "--seeds", valueName: "N", help: "How many seeds (default \(count))."),
+      OptionSpec(name: "--first-seed", valueName: "S", help: "The first seed (default 0)."),
+    ]
+  }
+
+  /// `--variants`, a comma-separated list of built-in alignment variants.
+  static func variants(default names: [String]) -> OptionSpec {
+    let builtIn = AlignmentVariant.builtIn.map(\.name)
+    let defaults = names == builtIn ? "all" : names.joined(separator: ",")
+    return OptionSpec(
+      name: "--variants", valueName: "V,V",
+      help: "Alignment variants (default \(defaults)): \(builtIn.joined(separator: ", ")).")
+  }
+
+  static func parseVariants(_ parsed: ParsedArguments, default names: [String], spec: CommandSpec)
+    throws(UsageError) -> [AlignmentVariant]
+  {
+    try parsed.list(
+      "--variants", default: names,
+      expectation: "one of " + AlignmentVariant.builtIn.map(\.name).joined(separator: ", "),
+      spec: spec
+    ) { name in AlignmentVariant.builtIn.first { $0.name == name } }
+  }
+
+  /// `--conditions`, a comma-separated list of attack conditions from `choices`.
+  static func conditions(default values: [AttackCondition], choices: [AttackCondition])
+    -> OptionSpec
+  {
+    OptionSpec(
+      name: "--conditions", valueName: "C,C",
+      help: "Attack conditions (default \(values.map(\.rawValue).joined(separator: ","))): "
+        + choices.map(\.rawValue).joined(separator: ", ") + ".")
+  }
+
+  static func parseConditions(
+    _ parsed: ParsedArguments, default values: [AttackCondition], choices: [AttackCondition],
+    spec: CommandSpec
+  ) throws(UsageError) -> [AttackCondition] {
+    try parsed.list(
+      "--conditions", default: values.map(\.rawValue),
+      expectation: "one of " + choices.map(\.rawValue).joined(separator: ", "), spec: spec
+    ) { name in choices.first { $0.rawValue == name } }
+  }
+
   static func condition(default value: AttackCondition) -> OptionSpec {
     OptionSpec(
       name: "--condition", valueName: "C",

@@ -20,7 +20,7 @@ enum RhoCommand: ToolCommand {
     options: [
       CommonOptions.model(allowBoth: false),
       CommonOptions.variant,
-      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      CommonOptions.seed,
       OptionSpec(
         name: "--sweep", valueName: nil,
         help: "N-gram only: order × attacker-prefix length, and memory weight λ, against ρ and "

@@ -16,7 +16,7 @@ enum TrainCommand: ToolCommand {
         help:
           "Model family: \(CommonOptions.families.joined(separator: ", ")) (default transformer)."),
       CommonOptions.variant, CommonOptions.condition(default: .none),
-      OptionSpec(name: "--seed", valueName: "S", help: "The seed (default 0)."),
+      CommonOptions.seed,
       OptionSpec(name: "--out", valueName: "FILE", help: "Where to write the model (required)."),
       CommonOptions.threads,
     ])
