@@ -135,6 +135,71 @@ import TinyLM
     }
   }
 
+  /// The attention backward pass computes several rows and columns at once; every gradient
+  /// must still equal, bit for bit, a plain loop that adds each sum's terms one at a time in
+  /// order (fused multiply–adds from +0): dq over t2 = 0…t, dk and dv over t = t2…T − 1.
+  @Test(arguments: [(9, 64, 4), (7, 40, 2), (5, 96, 3), (12, 32, 1)])
+  func attentionBackwardAddsInOrder(shape: (Int, Int, Int)) {
+    let (length, channels, heads) = shape
+    let hs = channels / heads
+    var random = SeededRandom(seed: UInt64(length * channels + heads))
+    let qkv = Self.randomArray(length * 3 * channels, &random)
+    let dout = Self.randomArray(length * channels, &random)
+    var out = [Float](repeating: 0, count: length * channels)
+    var att = [Float](repeating: 0, count: heads * length * length)
+    let starts: [Int32] = [0, Int32(length)]
+    TransformerLayers.attentionForward(
+      &out, att: &att, qkv: qkv, starts: starts, sequences: 1, channels: channels,
+      heads: heads, workers: Self.single)
+    var dqkv = [Float](repeating: 7, count: length * 3 * channels)
+    TransformerLayers.attentionBackward(
+      dqkv: &dqkv, dout: dout, qkv: qkv, att: att, starts: starts, sequences: 1,
+      channels: channels, heads: heads, workers: Self.single)
+
+    var expected = [Float](repeating: 0, count: length * 3 * channels)
+    let stride = 3 * channels
+    let scale = 1 / Float(hs).squareRoot()
+    for h in 0..<heads {
+      var dscore = [[Float]](repeating: [], count: length)
+      for t in 0..<length {
+        let weights = (0...t).map { att[(h * length + t) * length + $0] }
+        let datt = (0...t).map { t2 in
+          dout.withUnsafeBufferPointer { d in
+            qkv.withUnsafeBufferPointer { q in
+              TransformerLayers.dot(
+                d.baseAddress! + t * channels + h * hs,
+                q.baseAddress! + t2 * stride + 2 * channels + h * hs, hs)
+            }
+          }
+        }
+        var weighted: Float = 0
+        for t2 in 0...t { weighted += weights[t2] * datt[t2] }
+        dscore[t] = (0...t).map { weights[$0] * (datt[$0] - weighted) * scale }
+      }
+      for c in 0..<hs {
+        let column = h * hs + c
+        for t in 0..<length {
+          var dq: Float = 0
+          for t2 in 0...t {
+            dq = dq.addingProduct(dscore[t][t2], qkv[t2 * stride + channels + column])
+          }
+          expected[t * stride + column] = dq
+        }
+        for t2 in 0..<length {
+          var dk: Float = 0
+          var dv: Float = 0
+          for t in t2..<length {
+            dk = dk.addingProduct(dscore[t][t2], qkv[t * stride + column])
+            dv = dv.addingProduct(att[(h * length + t) * length + t2], dout[t * channels + column])
+          }
+          expected[t2 * stride + channels + column] = dk
+          expected[t2 * stride + 2 * channels + column] = dv
+        }
+      }
+    }
+    #expect(dqkv.map(\.bitPattern) == expected.map(\.bitPattern))
+  }
+
   @Test func gelu() {
     var random = SeededRandom(seed: 5)
     let x = Self.randomArray(37, &random, std: 2)

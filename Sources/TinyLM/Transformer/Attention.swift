@@ -15,6 +15,43 @@ extension TransformerLayers {
     weights: UnsafeMutablePointer<Float>,  // (T)
     out: UnsafeMutablePointer<Float>  // (hs)
   ) {
+    attentionWeights(
+      qkv: qkv, t: t, head: head, headSize: headSize, channels: channels, keys: keys,
+      weights: weights)
+    let stride = 3 * channels
+    // out = Σ_t2 weights[t2] · v[t2], 16 channels at a time.
+    let values = qkv + 2 * channels + head * headSize
+    var i = 0
+    while i + 16 <= headSize {
+      var acc = SIMD16<Float>()
+      var v = values + i
+      for t2 in 0...t {
+        acc.addProduct(weights[t2], load16(v))
+        v += stride
+      }
+      store16(acc, out + i)
+      i += 16
+    }
+    while i < headSize {
+      let width = min(16, headSize - i)
+      var acc = SIMD16<Float>()
+      for t2 in 0...t {
+        let v = qkv + t2 * stride + 2 * channels + head * headSize + i
+        acc.addProduct(weights[t2], loadPartialOrFull(v, width))
+      }
+      storePartialOrFull(acc, out + i, width)
+      i += 16
+    }
+  }
+
+  /// The softmax attention weights of query `t` (the first half of ``attendQuery``).
+  @inline(__always)
+  static func attentionWeights(
+    qkv: UnsafePointer<Float>,  // (T, 3C) of one sequence
+    t: Int, head: Int, headSize: Int, channels: Int,
+    keys: (transposed: UnsafePointer<Float>, stride: Int)?,  // (hs, ⌈T⌉₁₆)
+    weights: UnsafeMutablePointer<Float>  // (T)
+  ) {
     let stride = 3 * channels
     let scale = 1 / Float(headSize).squareRoot()
     let q = qkv + t * stride + head * headSize
@@ -39,29 +76,6 @@ extension TransformerLayers {
     let total = expInPlace(weights, count: t + 1, minus: maximum)
     let inverse = 1 / total
     for t2 in 0...t { weights[t2] *= inverse }
-    // out = Σ_t2 weights[t2] · v[t2], 16 channels at a time.
-    let values = qkv + 2 * channels + head * headSize
-    var i = 0
-    while i + 16 <= headSize {
-      var acc = SIMD16<Float>()
-      var v = values + i
-      for t2 in 0...t {
-        acc.addProduct(weights[t2], load16(v))
-        v += stride
-      }
-      store16(acc, out + i)
-      i += 16
-    }
-    while i < headSize {
-      let width = min(16, headSize - i)
-      var acc = SIMD16<Float>()
-      for t2 in 0...t {
-        let v = qkv + t2 * stride + 2 * channels + head * headSize + i
-        acc.addProduct(weights[t2], loadPartialOrFull(v, width))
-      }
-      storePartialOrFull(acc, out + i, width)
-      i += 16
-    }
   }
 
   /// Where each packed sequence's attention weights start: sequence b (rows
@@ -106,10 +120,23 @@ extension TransformerLayers {
           keys, from: sequence + channels + h * hs, rowStride: 3 * channels, length: length,
           headSize: hs, stride: keyStride)
         for t in 0..<length {
-          attendQuery(
+          attentionWeights(
             qkv: sequence, t: t, head: h, headSize: hs, channels: channels,
-            keys: (UnsafePointer(keys), keyStride), weights: weights + t * length,
-            out: out + (first + t) * channels + h * hs)
+            keys: (UnsafePointer(keys), keyStride), weights: weights + t * length)
+        }
+        // out[t] = Σ_{t2 ≤ t} weights[t][t2] · v[t2]: the sums attendQuery makes, by rows.
+        var chunk = 0
+        while chunk < hs {
+          let sums = CausalRowSums(
+            weights: weights, weightStride: length,
+            rows: sequence + 2 * channels + h * hs + chunk, rowStride: 3 * channels,
+            out: out + first * channels + h * hs + chunk, outStride: channels)
+          if chunk + 16 <= hs {
+            sums.all(length: length, lanes: AllLanes())
+          } else {
+            sums.all(length: length, lanes: FirstLanes(count: hs - chunk))
+          }
+          chunk += 16
         }
       }
     }
@@ -131,10 +158,12 @@ extension TransformerLayers {
     let pool = offsets[sequences] * hs < 32_768 ? Workers(threads: 1) : workers
     let longest = longestSequence(starts: starts, sequences: sequences)
     pool.run(sequences * heads) { range in
-      let datt = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength(longest))  // (T)
+      // Row t holds ∂L/∂score[t][0...t] of one head.
+      let dscores = UnsafeMutablePointer<Float>.allocate(
+        capacity: longest * paddedLength(longest))  // (T, ⌈T⌉₁₆)
       let values = UnsafeMutablePointer<Float>.allocate(capacity: hs * paddedLength(longest))
       defer {
-        datt.deallocate()
+        dscores.deallocate()
         values.deallocate()
       }
       for unit in range {
@@ -143,47 +172,35 @@ extension TransformerLayers {
         let first = Int(starts[b])
         let length = Int(starts[b + 1]) - first
         let base = first * stride + h * hs
-        for t in 0..<length {
-          for part in 0..<3 {
-            (dqkv + base + t * stride + part * channels).update(repeating: 0, count: hs)
-          }
-        }
+        let weights = att + offsets[b] + h * length * length  // (T, T)
         let valueStride = paddedLength(length)
         transposeHead(
           values, from: qkv + base + 2 * channels, rowStride: stride, length: length,
           headSize: hs, stride: valueStride)
+        // Row by row: ∂L/∂score (the softmax backward, then the scale) into dscores.
         for t in 0..<length {
-          let weights = att + offsets[b] + (h * length + t) * length
+          let rowWeights = weights + t * length
+          let datt = dscores + t * valueStride
           let d = dout + (first + t) * channels + h * hs
           dots(d, transposed: values, stride: valueStride, headSize: hs, count: t + 1, into: datt)
           var weighted: Float = 0
-          for t2 in 0...t {
-            let dv = dqkv + base + t2 * stride + 2 * channels
-            axpy(weights[t2], d, dv, hs)
-            weighted += weights[t2] * datt[t2]
-          }
-          // Softmax backward, then the scores' gradient: datt becomes ∂L/∂score.
-          for t2 in 0...t { datt[t2] = weights[t2] * (datt[t2] - weighted) * scale }
-          let q = qkv + base + t * stride
-          let dq = dqkv + base + t * stride
-          var i = 0
-          while i + 16 <= hs {
-            var acc = load16(dq + i)
-            var k = qkv + base + channels + i
-            for t2 in 0...t {
-              acc.addProduct(datt[t2], load16(k))
-              k += stride
-            }
-            store16(acc, dq + i)
-            i += 16
-          }
-          for t2 in 0...t {
-            let k = qkv + base + t2 * stride + channels
-            let dk = dqkv + base + t2 * stride + channels
-            for c in i..<hs { dq[c] = dq[c].addingProduct(datt[t2], k[c]) }
-            axpy(datt[t2], q, dk, hs)
-          }
+          for t2 in 0...t { weighted += rowWeights[t2] * datt[t2] }
+          for t2 in 0...t { datt[t2] = rowWeights[t2] * (datt[t2] - weighted) * scale }
         }
+        // dq[t] = Σ_{t2 ≤ t} dscore[t][t2] · k[t2], dk[t2] = Σ_{t ≥ t2} dscore[t][t2] · q[t]
+        // and dv[t2] = Σ_{t ≥ t2} weights[t][t2] · dout[t], 16 channels at a time. Each sum
+        // is held in a register and adds its terms in order; four rows (or columns) at once
+        // give the FMA units independent sums to overlap.
+        let head = AttentionHead(
+          qkv: qkv + base, dqkv: dqkv + base, dout: dout + first * channels + h * hs,
+          weights: weights, dscores: dscores, length: length, scoreStride: valueStride,
+          stride: stride, channels: channels)
+        var chunk = 0
+        while chunk + 16 <= hs {
+          head.gradients(chunk: chunk, lanes: AllLanes())
+          chunk += 16
+        }
+        if chunk < hs { head.gradients(chunk: chunk, lanes: FirstLanes(count: hs - chunk)) }
       }
     }
   }
@@ -206,10 +223,19 @@ extension TransformerLayers {
     _ dst: UnsafeMutablePointer<Float>, from rows: UnsafePointer<Float>, rowStride: Int,
     length: Int, headSize: Int, stride: Int
   ) {
+    // Row by row: one contiguous read, then a store into each column (pointer steps, no
+    // index arithmetic to check in the inner loop).
+    var row = rows
+    for t in 0..<length {
+      var target = dst + t
+      for i in 0..<headSize {
+        target.pointee = row[i]
+        target += stride
+      }
+      row += rowStride
+    }
     for i in 0..<headSize {
-      let column = dst + i * stride
-      for t in 0..<length { column[t] = rows[t * rowStride + i] }
-      for t in length..<stride { column[t] = 0 }
+      (dst + i * stride + length).update(repeating: 0, count: stride - length)
     }
   }
 
