@@ -12,6 +12,12 @@ SIMD16 and SIMD8 results is the peak, so the MFU is never flattered).
   python3 Benchmarks/train_throughput.py               # both configurations, 2 threads
   python3 Benchmarks/train_throughput.py --swift test  # Swift side via the TinyLM test
                                                        # (before `refusal-lab bench-train`)
+  python3 Benchmarks/train_throughput.py --target-cpu haswell   # both sides on AVX2
+
+With `--target-cpu haswell` the Swift side is built for AVX2 and PyTorch is held to AVX2
+as well (ATEN_CPU_CAPABILITY, DNNL_MAX_CPU_ISA, MKL_ENABLE_INSTRUCTIONS, set before torch
+is imported): what a machine without AVX-512 would see on both sides. `--torch-isa` sets
+PyTorch's limit on its own.
 """
 import argparse
 import json
@@ -21,10 +27,17 @@ import subprocess
 import sys
 import time
 
-import torch
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_logprobs import GPT  # noqa: E402
+
+# Imported in main(), after --torch-isa has set the environment PyTorch reads at import.
+torch = None
+GPT = None
+
+TORCH_ISA_ENVIRONMENT = {
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "DNNL_MAX_CPU_ISA": "AVX2",
+             "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+    "avx512": {},
+}
 
 CONFIGS = {
     "demo": dict(layers=2, embd=64, heads=4, block=32, batch=64, vocab=512, steps=40),
@@ -184,10 +197,20 @@ def main():
     parser.add_argument("--scratch-path",
                         help="SwiftPM scratch path (default .build, or .build-bench for "
                              "--swift test)")
+    parser.add_argument("--torch-isa", choices=sorted(TORCH_ISA_ENVIRONMENT),
+                        help="the widest instructions PyTorch may use (default: avx2 with "
+                             "--target-cpu haswell, else whatever it detects)")
     parser.add_argument("--wide-tiles", action="store_true",
                         help="build with -D TINYLM_WIDE_TILES (AVX-512 "
                              "register tiles; use with --target-cpu znver4)")
     args = parser.parse_args()
+    torch_isa = args.torch_isa or ("avx2" if args.target_cpu == "haswell" else None)
+    if torch_isa:
+        os.environ.update(TORCH_ISA_ENVIRONMENT[torch_isa])
+    global torch, GPT
+    import torch as torch_module
+    from compare_logprobs import GPT as gpt_class
+    torch, GPT = torch_module, gpt_class
     env = dict(os.environ)
     if args.target_cpu:
         env["REFUSALLAB_TARGET_CPU"] = args.target_cpu
@@ -197,7 +220,8 @@ def main():
     peak = peak_gflops * 1e9
     print(f"CPU: {cpu_model()}; {ghz:.2f} GHz ({source}); {instruction_set()}; "
           f"package target CPU {target_cpu(env) or 'default'}")
-    print(f"threads {args.threads}; PyTorch {torch.__version__}; measured FP32 peak "
+    print(f"threads {args.threads}; PyTorch {torch.__version__} "
+          f"({torch.backends.cpu.get_cpu_capability()} kernels); measured FP32 peak "
           f"{peak_gflops:.0f} GFLOP/s (SIMD16 {by_width[16]:.0f}, SIMD8 {by_width[8]:.0f}; "
           f"{peak_gflops / args.threads / ghz:.1f} FLOP/cycle per core at the stated clock)")
     for name in args.configs.split(","):
