@@ -192,11 +192,17 @@ struct AttentionHead {
     var v1 = k0
     var v2 = k0
     var v3 = k0
+    // Row t's weights and ∂L/∂scores from column c on, its ∂L/∂out and its query.
+    @inline(__always)
+    func row(_ t: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, SIMD16<Float>, SIMD16<Float>)
+    {
+      (
+        weights + t * length + c, dscores + t * scoreStride + c,
+        lanes.load(dout + t * channels + chunk), lanes.load(qkv + t * stride + chunk)
+      )
+    }
     for t in c..<(c + 3) {
-      let w = weights + t * length + c
-      let s = dscores + t * scoreStride + c
-      let d = lanes.load(dout + t * channels + chunk)
-      let q = lanes.load(qkv + t * stride + chunk)
+      let (w, s, d, q) = row(t)
       v0.addProduct(w[0], d)
       k0.addProduct(s[0], q)
       if t >= c + 1 {
@@ -209,10 +215,7 @@ struct AttentionHead {
       }
     }
     for t in (c + 3)..<length {
-      let w = weights + t * length + c
-      let s = dscores + t * scoreStride + c
-      let d = lanes.load(dout + t * channels + chunk)
-      let q = lanes.load(qkv + t * stride + chunk)
+      let (w, s, d, q) = row(t)
       v0.addProduct(w[0], d)
       k0.addProduct(s[0], q)
       v1.addProduct(w[1], d)
