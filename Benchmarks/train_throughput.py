@@ -190,8 +190,9 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--configs", default="demo,larger")
     parser.add_argument("--repeats", type=int, default=3,
-                        help="timed runs per side; the best is reported (other load on the "
-                             "machine only ever slows a run down)")
+                        help="rounds of one timed run per side, alternating; each side's best "
+                             "is reported (other load on the machine only ever slows a run "
+                             "down)")
     parser.add_argument("--swift", choices=["cli", "test"], default="cli")
     parser.add_argument("--target-cpu", help="sets REFUSALLAB_TARGET_CPU for the Swift build")
     parser.add_argument("--scratch-path",
@@ -227,9 +228,15 @@ def main():
     for name in args.configs.split(","):
         c = CONFIGS[name]
         extra = ["-Xswiftc", "-DTINYLM_WIDE_TILES"] if args.wide_tiles else []
-        swift = max((swift_result(c, args.threads, args.swift, env, args.scratch_path, extra)
-                     for _ in range(args.repeats)), key=lambda r: r["tokensPerSecond"])
-        torch_tps = pytorch_tokens_per_second(c, args.threads, args.repeats)
+        # The sides alternate, one timed run each per round, and each keeps its best: a
+        # noisy spell on a shared host then slows a run of either side, not a whole side.
+        swift_runs, torch_runs = [], []
+        for _ in range(args.repeats):
+            swift_runs.append(swift_result(c, args.threads, args.swift, env, args.scratch_path,
+                                           extra))
+            torch_runs.append(pytorch_tokens_per_second(c, args.threads, 1))
+        swift = max(swift_runs, key=lambda r: r["tokensPerSecond"])
+        torch_tps = max(torch_runs)
         swift_tps = swift["tokensPerSecond"]
         mfu = swift_tps * swift["flopsPerToken"] / peak
         print(f"{name:7s} L={c['layers']} C={c['embd']} H={c['heads']} T={c['block']} "

@@ -5,11 +5,13 @@ import TinyLM
 @Suite struct KernelTests {
   /// (rows, inner, columns). Rows 1…13 reach the 6-, 4-, 2- and 1-row tiles and every
   /// remainder; columns 1…100 the 32- and 16-wide tiles and the partial last columns; inner
-  /// 1…513 one, two and three blocks of `Kernels.innerBlock`. The last shape is large enough
-  /// to be split across threads.
+  /// 1…513 one, two and three blocks of `Kernels.innerBlock`. The last two shapes are large
+  /// enough to be split across threads, and the last has enough rows per thread for the
+  /// kernel to copy the weight's panels.
   static let shapes: [(Int, Int, Int)] = [
     (1, 1, 1), (2, 3, 5), (3, 16, 15), (4, 17, 16), (5, 31, 17), (6, 64, 32), (7, 255, 33),
     (8, 256, 48), (9, 257, 50), (10, 300, 31), (11, 513, 64), (13, 19, 100), (64, 64, 192),
+    (200, 300, 100),
   ]
 
   @Test(arguments: shapes)
@@ -58,5 +60,32 @@ import TinyLM
         }
       }
     }
+  }
+
+  /// Rows of a product do not depend on how many rows are computed with them: the first six
+  /// rows of a 200-row product (whose weight panels the kernel copies) equal, bit for bit, a
+  /// 6-row product (whose panels it reads in place).
+  @Test(arguments: [false, true])
+  func rowsDoNotDependOnTheirNeighbours(transposedInput: Bool) {
+    let (rows, inner, columns, kept) = (200, 300, 100, 6)
+    var random = SeededRandom(seed: 11)
+    func values(_ count: Int) -> [Float] { (0..<count).map { _ in random.nextGaussian() } }
+    let left = values(rows * inner)  // (N, K), or (K, N) read transposed
+    let weight = values(inner * columns)  // (K, M)
+    let bias = values(columns)
+    var whole = [Float](repeating: 0, count: rows * columns)
+    Kernels.matmul(
+      &whole, left, weight, bias: bias, rows: rows, inner: inner, columns: columns,
+      accumulate: false, transposedInput: transposedInput, workers: Workers(threads: 1))
+    let firstRows =
+      transposedInput
+      ? (0..<inner).flatMap { k in left[(k * rows)..<(k * rows + kept)] }  // (K, 6)
+      : Array(left[0..<(kept * inner)])  // (6, K)
+    var part = [Float](repeating: 0, count: kept * columns)
+    Kernels.matmul(
+      &part, firstRows, weight, bias: bias, rows: kept, inner: inner, columns: columns,
+      accumulate: false, transposedInput: transposedInput, workers: Workers(threads: 1))
+    let differing = zip(part, whole).filter { $0.bitPattern != $1.bitPattern }.count
+    #expect(differing == 0, "\(differing) of \(part.count) elements differ")
   }
 }

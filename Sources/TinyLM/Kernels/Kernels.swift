@@ -28,6 +28,17 @@ package enum Kernels {
     pool.run(tiles) { range in
       let firstRow = range.lowerBound * 6
       let endRow = min(rows, range.upperBound * 6)
+      // A panel of `weight` (a block of its rows, 16 or 32 columns) serves every row tile of
+      // this thread. Read in place, its rows lie `columns` floats apart, and at the wide
+      // layers' power-of-two strides they fall into a few L1 sets and evict each other; a
+      // contiguous copy stays in the cache. The copy holds the same numbers, so the results
+      // do not depend on whether it is made.
+      let packed: UnsafeMutablePointer<Float>? =
+        endRow - firstRow >= packingRows
+        ? UnsafeMutableRawPointer.allocate(
+          byteCount: innerBlock * panelWidth * MemoryLayout<Float>.stride, alignment: 64
+        ).bindMemory(to: Float.self, capacity: innerBlock * panelWidth) : nil
+      defer { packed?.deallocate() }
       var k0 = 0
       while k0 < inner {
         let k1 = min(inner, k0 + innerBlock)
@@ -36,39 +47,42 @@ package enum Kernels {
         var j = 0
         #if TINYLM_WIDE_TILES
           while j + 32 <= columns {
+            let (w, ws) = panel(weight, k0, k1, j, 32, columns, packed)
             var n = firstRow
             while n + 6 <= endRow {
-              tile6x32(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              tile6x32(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
               n += 6
             }
             if n + 4 <= endRow {
-              tile4x32(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              tile4x32(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
               n += 4
             }
             if n + 2 <= endRow {
-              tile2x32(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              tile2x32(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
               n += 2
             }
             if n < endRow {
-              tile1x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+              tile1x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
               tile1x16(
-                out, inp, weight, b, n, j + 16, k0, k1, rowStride, innerStride, columns, first)
+                out, inp, w + 16, b, n, j + 16, k0, k1, rowStride, innerStride, columns, ws,
+                first)
             }
             j += 32
           }
         #endif
         while j + 16 <= columns {
+          let (w, ws) = panel(weight, k0, k1, j, 16, columns, packed)
           var n = firstRow
           while n + 6 <= endRow {
-            tile6x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+            tile6x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
             n += 6
           }
           if n + 4 <= endRow {
-            tile4x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+            tile4x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
             n += 4
           }
           while n < endRow {
-            tile1x16(out, inp, weight, b, n, j, k0, k1, rowStride, innerStride, columns, first)
+            tile1x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
             n += 1
           }
           j += 16
@@ -91,6 +105,39 @@ package enum Kernels {
         k0 = k1
       }
     }
+  }
+
+  /// The widest panel of `weight` a tile reads: 32 columns with wide tiles, else 16.
+  #if TINYLM_WIDE_TILES
+    private static let panelWidth = 32
+  #else
+    private static let panelWidth = 16
+  #endif
+
+  /// A thread copies the panels of `weight` when it has at least this many rows to reuse
+  /// them over; below that the copy costs more than the cache misses it saves.
+  private static let packingRows = 96
+
+  /// Rows `k0..<k1`, columns `j..<j + width` of `weight (K, M)`: copied into `packed`
+  /// (stride `width`) when there is a buffer, else read in place (stride M). Returns the
+  /// panel's first float and its row stride.
+  @inline(__always)
+  private static func panel(
+    _ weight: UnsafePointer<Float>, _ k0: Int, _ k1: Int, _ j: Int, _ width: Int,
+    _ columns: Int, _ packed: UnsafeMutablePointer<Float>?
+  ) -> (UnsafePointer<Float>, Int) {
+    let start = weight + k0 * columns + j
+    guard let packed else { return (start, columns) }
+    var source = start
+    var target = packed
+    for _ in k0..<k1 {
+      for lane in stride(from: 0, to: width, by: 16) {
+        store16(load16(source + lane), target + lane)
+      }
+      source += columns
+      target += width
+    }
+    return (UnsafePointer(packed), width)
   }
 
   /// The product `matmul` computes, written as plainly as possible: three loops, each sum
@@ -119,8 +166,9 @@ package enum Kernels {
   @inline(__always)
   private static func tile6x16(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ panel: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
     _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ panelStride: Int,
     _ first: Bool
   ) {
     var c0 = SIMD16<Float>()
@@ -131,7 +179,7 @@ package enum Kernels {
     var c4 = c0
     var c5 = c0
     var a = inp + n * rowStride + k0 * innerStride
-    var w = weight + k0 * columns + j
+    var w = panel
     for _ in k0..<k1 {
       let b = load16(w)
       c0.addProduct(a[0], b)
@@ -141,7 +189,7 @@ package enum Kernels {
       c4.addProduct(a[4 * rowStride], b)
       c5.addProduct(a[5 * rowStride], b)
       a += innerStride
-      w += columns
+      w += panelStride
     }
     let o0 = out + n * columns + j
     let o1 = o0 + columns
@@ -172,8 +220,9 @@ package enum Kernels {
     @inline(__always)
     private static func tile6x32(
       _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-      _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+      _ panel: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
       _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+      _ panelStride: Int,
       _ first: Bool
     ) {
       var c00 = SIMD16<Float>()
@@ -185,7 +234,7 @@ package enum Kernels {
       var (c10, c11, c20, c21, c30, c31) = (c00, c01, c00, c01, c00, c01)
       var (c40, c41, c50, c51) = (c00, c01, c00, c01)
       var a = inp + n * rowStride + k0 * innerStride
-      var w = weight + k0 * columns + j
+      var w = panel
       for _ in k0..<k1 {
         let b0 = load16(w)
         let b1 = load16(w + 16)
@@ -208,7 +257,7 @@ package enum Kernels {
         c50.addProduct(x, b0)
         c51.addProduct(x, b1)
         a += innerStride
-        w += columns
+        w += panelStride
       }
       let o = out + n * columns + j
       put(c00, c01, o, first)
@@ -223,8 +272,9 @@ package enum Kernels {
     @inline(__always)
     private static func tile4x32(
       _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-      _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+      _ panel: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
       _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+      _ panelStride: Int,
       _ first: Bool
     ) {
       var c00 = SIMD16<Float>()
@@ -235,7 +285,7 @@ package enum Kernels {
       }
       var (c10, c11, c20, c21, c30, c31) = (c00, c01, c00, c01, c00, c01)
       var a = inp + n * rowStride + k0 * innerStride
-      var w = weight + k0 * columns + j
+      var w = panel
       for _ in k0..<k1 {
         let b0 = load16(w)
         let b1 = load16(w + 16)
@@ -252,7 +302,7 @@ package enum Kernels {
         c30.addProduct(x, b0)
         c31.addProduct(x, b1)
         a += innerStride
-        w += columns
+        w += panelStride
       }
       let o = out + n * columns + j
       put(c00, c01, o, first)
@@ -265,8 +315,9 @@ package enum Kernels {
     @inline(__always)
     private static func tile2x32(
       _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-      _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+      _ panel: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
       _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+      _ panelStride: Int,
       _ first: Bool
     ) {
       var c00 = SIMD16<Float>()
@@ -277,7 +328,7 @@ package enum Kernels {
       }
       var (c10, c11) = (c00, c01)
       var a = inp + n * rowStride + k0 * innerStride
-      var w = weight + k0 * columns + j
+      var w = panel
       for _ in k0..<k1 {
         let b0 = load16(w)
         let b1 = load16(w + 16)
@@ -288,7 +339,7 @@ package enum Kernels {
         c10.addProduct(x, b0)
         c11.addProduct(x, b1)
         a += innerStride
-        w += columns
+        w += panelStride
       }
       let o = out + n * columns + j
       put(c00, c01, o, first)
@@ -314,8 +365,9 @@ package enum Kernels {
   @inline(__always)
   private static func tile4x16(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ panel: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
     _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ panelStride: Int,
     _ first: Bool
   ) {
     var c0 = SIMD16<Float>()
@@ -324,7 +376,7 @@ package enum Kernels {
     var c2 = c0
     var c3 = c0
     var a = inp + n * rowStride + k0 * innerStride
-    var w = weight + k0 * columns + j
+    var w = panel
     for _ in k0..<k1 {
       let b = load16(w)
       c0.addProduct(a[0], b)
@@ -332,7 +384,7 @@ package enum Kernels {
       c2.addProduct(a[2 * rowStride], b)
       c3.addProduct(a[3 * rowStride], b)
       a += innerStride
-      w += columns
+      w += panelStride
     }
     let o0 = out + n * columns + j
     let o1 = o0 + columns
@@ -354,18 +406,19 @@ package enum Kernels {
   @inline(__always)
   private static func tile1x16(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-    _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
+    _ panel: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ n: Int, _ j: Int,
     _ k0: Int, _ k1: Int, _ rowStride: Int, _ innerStride: Int, _ columns: Int,
+    _ panelStride: Int,
     _ first: Bool
   ) {
     var c = SIMD16<Float>()
     if let bias { c = load16(bias + j) }
     var a = inp + n * rowStride + k0 * innerStride
-    var w = weight + k0 * columns + j
+    var w = panel
     for _ in k0..<k1 {
       c.addProduct(a[0], load16(w))
       a += innerStride
-      w += columns
+      w += panelStride
     }
     let o = out + n * columns + j
     if first { store16(c, o) } else { store16(load16(o) + c, o) }
