@@ -248,10 +248,12 @@ public struct DemoReport: Sendable {
     else { return nil }
     let pct = TextFormatting.sentencePercent
     let named = experiment.variants.count > 1 ? " (\(reference))" : ""
+    let floor = TextFormatting.lowerBoundPercent(lowest.mean)
+    let level = floor == "100%" ? floor : "\(floor) or above"
     var sentence =
       highest.mean - lowest.mean <= 0.05
-      ? "Utility\(named) stayed at \(TextFormatting.lowerBoundPercent(lowest.mean)) or above in "
-        + "every condition: the attack costs the attacker nothing."
+      ? "Utility\(named) stayed at \(level) in every condition: the attack costs the attacker "
+        + "nothing."
       : "Utility\(named) did not hold: it fell to \(pct(lowest.mean)) under \(lowest.condition), "
         + "against \(pct(highest.mean)) under \(highest.condition)."
     if let other = cells(Array(experiment.variants.dropFirst())).min(by: { $0.mean < $1.mean }),
