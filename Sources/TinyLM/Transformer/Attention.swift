@@ -295,20 +295,4 @@ extension TransformerLayers {
     }
     return acc.sum()
   }
-
-  /// y += α·x.
-  @inline(__always)
-  static func axpy(
-    _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int
-  ) {
-    var i = 0
-    while i + 16 <= count {
-      store16(load16(y + i).addingProduct(alpha, load16(x + i)), y + i)
-      i += 16
-    }
-    while i < count {
-      y[i] = y[i].addingProduct(alpha, x[i])
-      i += 1
-    }
-  }
 }
