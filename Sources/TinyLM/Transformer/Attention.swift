@@ -18,30 +18,11 @@ extension TransformerLayers {
     attentionWeights(
       qkv: qkv, t: t, head: head, headSize: headSize, channels: channels, keys: keys,
       weights: weights)
-    let stride = 3 * channels
-    // out = Σ_t2 weights[t2] · v[t2], 16 channels at a time.
-    let values = qkv + 2 * channels + head * headSize
-    var i = 0
-    while i + 16 <= headSize {
-      var acc = SIMD16<Float>()
-      var v = values + i
-      for t2 in 0...t {
-        acc.addProduct(weights[t2], load16(v))
-        v += stride
-      }
-      store16(acc, out + i)
-      i += 16
-    }
-    while i < headSize {
-      let width = min(16, headSize - i)
-      var acc = SIMD16<Float>()
-      for t2 in 0...t {
-        let v = qkv + t2 * stride + 2 * channels + head * headSize + i
-        acc.addProduct(weights[t2], loadPartialOrFull(v, width))
-      }
-      storePartialOrFull(acc, out + i, width)
-      i += 16
-    }
+    // out = Σ_t2 weights[t2] · v[t2]: one row of the sums the packed forward pass makes.
+    CausalRowSums(
+      weights: weights, weightStride: 0, rows: qkv + 2 * channels + head * headSize,
+      rowStride: 3 * channels, out: out, outStride: 0
+    ).one(t, width: headSize)
   }
 
   /// The softmax attention weights of query `t` (the first half of ``attendQuery``).
@@ -124,20 +105,11 @@ extension TransformerLayers {
             qkv: sequence, t: t, head: h, headSize: hs, channels: channels,
             keys: (UnsafePointer(keys), keyStride), weights: weights + t * length)
         }
-        // out[t] = Σ_{t2 ≤ t} weights[t][t2] · v[t2]: the sums attendQuery makes, by rows.
-        var chunk = 0
-        while chunk < hs {
-          let sums = CausalRowSums(
-            weights: weights, weightStride: length,
-            rows: sequence + 2 * channels + h * hs + chunk, rowStride: 3 * channels,
-            out: out + first * channels + h * hs + chunk, outStride: channels)
-          if chunk + 16 <= hs {
-            sums.all(length: length, lanes: AllLanes())
-          } else {
-            sums.all(length: length, lanes: FirstLanes(count: hs - chunk))
-          }
-          chunk += 16
-        }
+        // out[t] = Σ_{t2 ≤ t} weights[t][t2] · v[t2], every row at once.
+        CausalRowSums(
+          weights: weights, weightStride: length, rows: sequence + 2 * channels + h * hs,
+          rowStride: 3 * channels, out: out + first * channels + h * hs, outStride: channels
+        ).all(length: length, width: hs)
       }
     }
   }
@@ -191,16 +163,11 @@ extension TransformerLayers {
         // and dv[t2] = Σ_{t ≥ t2} weights[t][t2] · dout[t], 16 channels at a time. Each sum
         // is held in a register and adds its terms in order; four rows (or columns) at once
         // give the FMA units independent sums to overlap.
-        let head = AttentionHead(
+        AttentionHead(
           qkv: qkv + base, dqkv: dqkv + base, dout: dout + first * channels + h * hs,
           weights: weights, dscores: dscores, length: length, scoreStride: valueStride,
-          stride: stride, channels: channels)
-        var chunk = 0
-        while chunk + 16 <= hs {
-          head.gradients(chunk: chunk, lanes: AllLanes())
-          chunk += 16
-        }
-        if chunk < hs { head.gradients(chunk: chunk, lanes: FirstLanes(count: hs - chunk)) }
+          stride: stride, channels: channels
+        ).gradients(width: hs)
       }
     }
   }

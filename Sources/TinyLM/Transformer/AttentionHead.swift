@@ -40,38 +40,60 @@ struct CausalRowSums {
   let rows: UnsafePointer<Float>  // row t2 at rows + t2·rowStride
   let rowStride: Int
   let out: UnsafeMutablePointer<Float>  // row t at out + t·outStride
-  let outStride: Int
+  let outStride: Int  // 0 (and weightStride 0) for a single row t
 
-  /// Every row 0..<length.
+  /// Every row 0..<length, all `width` channels: 16 at a time, the last chunk partial.
   @inline(__always)
-  func all(length: Int, lanes: some ChunkLanes) {
+  func all(length: Int, width: Int) {
+    var chunk = 0
+    while chunk + 16 <= width {
+      all(length: length, chunk: chunk, lanes: AllLanes())
+      chunk += 16
+    }
+    if chunk < width { all(length: length, chunk: chunk, lanes: FirstLanes(count: width - chunk)) }
+  }
+
+  /// Row t alone, all `width` channels.
+  @inline(__always)
+  func one(_ t: Int, width: Int) {
+    var chunk = 0
+    while chunk + 16 <= width {
+      one(t, chunk: chunk, lanes: AllLanes())
+      chunk += 16
+    }
+    if chunk < width { one(t, chunk: chunk, lanes: FirstLanes(count: width - chunk)) }
+  }
+
+  /// Every row 0..<length, the 16 channels from `chunk`.
+  @inline(__always)
+  func all(length: Int, chunk: Int, lanes: some ChunkLanes) {
     var t = 0
     while t + 4 <= length {
-      four(from: t, lanes: lanes)
+      four(from: t, chunk: chunk, lanes: lanes)
       t += 4
     }
     while t < length {
-      one(t, lanes: lanes)
+      one(t, chunk: chunk, lanes: lanes)
       t += 1
     }
   }
 
-  /// Row t alone.
+  /// Row t alone, the 16 channels from `chunk`.
   @inline(__always)
-  func one(_ t: Int, lanes: some ChunkLanes) {
+  func one(_ t: Int, chunk: Int, lanes: some ChunkLanes) {
     let w = weights + t * weightStride
     var sum = SIMD16<Float>()
-    var row = rows
+    var row = rows + chunk
     for t2 in 0...t {
       sum.addProduct(w[t2], lanes.load(row))
       row += rowStride
     }
-    lanes.store(sum, out + t * outStride)
+    lanes.store(sum, out + t * outStride + chunk)
   }
 
   /// Rows t…t + 3: rows 0…t serve all four, then rows t + 1… add their own.
   @inline(__always)
-  func four(from t: Int, lanes: some ChunkLanes) {
+  func four(from t: Int, chunk: Int, lanes: some ChunkLanes) {
     let w0 = weights + t * weightStride
     let w1 = w0 + weightStride
     let w2 = w1 + weightStride
@@ -80,7 +102,7 @@ struct CausalRowSums {
     var s1 = s0
     var s2 = s0
     var s3 = s0
-    var row = rows
+    var row = rows + chunk
     for t2 in 0...t {
       let r = lanes.load(row)
       s0.addProduct(w0[t2], r)
@@ -98,7 +120,7 @@ struct CausalRowSums {
     s3.addProduct(w3[t + 2], r)
     r = lanes.load(row + 2 * rowStride)  // row t + 3
     s3.addProduct(w3[t + 3], r)
-    let o = out + t * outStride
+    let o = out + t * outStride + chunk
     lanes.store(s0, o)
     lanes.store(s1, o + outStride)
     lanes.store(s2, o + 2 * outStride)
@@ -130,29 +152,24 @@ struct AttentionHead {
   let stride: Int
   let channels: Int
 
-  init(
-    qkv: UnsafePointer<Float>, dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-    weights: UnsafePointer<Float>, dscores: UnsafeMutablePointer<Float>, length: Int,
-    scoreStride: Int, stride: Int, channels: Int
-  ) {
-    self.qkv = qkv
-    self.dqkv = dqkv
-    self.dout = dout
-    self.weights = weights
-    self.dscores = UnsafePointer(dscores)
-    self.length = length
-    self.scoreStride = scoreStride
-    self.stride = stride
-    self.channels = channels
+  /// dq, dk and dv of every row, all `width` channels of the head.
+  @inline(__always)
+  func gradients(width: Int) {
+    CausalRowSums(
+      weights: dscores, weightStride: scoreStride, rows: qkv + channels, rowStride: stride,
+      out: dqkv, outStride: stride
+    ).all(length: length, width: width)
+    var chunk = 0
+    while chunk + 16 <= width {
+      keyValueGradients(chunk: chunk, lanes: AllLanes())
+      chunk += 16
+    }
+    if chunk < width { keyValueGradients(chunk: chunk, lanes: FirstLanes(count: width - chunk)) }
   }
 
-  /// dq, dk and dv of every row, for the 16 channels from `chunk`.
+  /// dk and dv of every column, the 16 channels from `chunk`.
   @inline(__always)
-  func gradients(chunk: Int, lanes: some ChunkLanes) {
-    CausalRowSums(
-      weights: dscores, weightStride: scoreStride, rows: qkv + channels + chunk,
-      rowStride: stride, out: dqkv + chunk, outStride: stride
-    ).all(length: length, lanes: lanes)
+  func keyValueGradients(chunk: Int, lanes: some ChunkLanes) {
     var t = 0
     while t + 4 <= length {
       keyValueGradients4(column: t, chunk: chunk, lanes: lanes)
