@@ -49,6 +49,7 @@ struct RunSweepTests {
     ])
   func badFile(text: String, expected: String) throws {
     let folder = try Self.folder(["bad.json": text])
+    defer { try? FileManager.default.removeItem(at: folder) }
     for command in ["run", "sweep"] {
       var arguments = [command, folder.appendingPathComponent("bad.json").path]
       if command == "sweep" {
@@ -84,6 +85,7 @@ struct RunSweepTests {
   @Test("run --json prints the demo's document; the report names the conditions")
   func run() throws {
     let folder = try Self.folder(["tiny.json": Self.tiny])
+    defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("tiny.json").path
     let json = try Tool.run(["run", path, "--json", "--quiet", "--threads", "2"])
     #expect(json.status == 0)
@@ -105,6 +107,7 @@ struct RunSweepTests {
        "diagnostics": ["prefill", "kl", "rho", "tree", "dose"]}
       """
     let folder = try Self.folder(["d.json": file])
+    defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("d.json").path
     let json = try Tool.run(["run", path, "--json", "--quiet"])
     #expect(json.status == 0, "\(json.stderr)")
@@ -138,6 +141,7 @@ struct RunSweepTests {
   func sweep() throws {
     let other = Self.tiny.replacingOccurrences(of: "[1, 2]", with: "[1, 3]")
     let folder = try Self.folder(["tiny.json": Self.tiny, "other.json": other])
+    defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("tiny.json").path
     let out = folder.appendingPathComponent("runs.jsonl").path
     let first = try Tool.run(["sweep", path, "--out", out, "--quiet", "--threads", "2"])

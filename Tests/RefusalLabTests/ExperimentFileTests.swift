@@ -303,6 +303,7 @@ struct ExperimentFileTests {
   func sweepAndResume() throws {
     let file = try Self.decode(Self.sweepJSON)
     let one = Self.temporaryFile("one.jsonl")
+    defer { try? FileManager.default.removeItem(at: one.deletingLastPathComponent()) }
     let summary = try Sweep(file: file, output: one).run(resume: false, threads: 1)
     #expect(
       summary == SweepSummary(runs: 8, alreadyPresent: 0, written: 8, droppedPartialLine: false))
@@ -321,6 +322,7 @@ struct ExperimentFileTests {
 
     // Two threads: the same final bytes.
     let two = Self.temporaryFile("two.jsonl")
+    defer { try? FileManager.default.removeItem(at: two.deletingLastPathComponent()) }
     _ = try Sweep(file: file, output: two).run(resume: false, threads: 2)
     #expect(try Data(contentsOf: two) == bytes)
 
@@ -344,6 +346,7 @@ struct ExperimentFileTests {
   func sweepRefusals() throws {
     let file = try Self.decode(Self.sweepJSON)
     let url = Self.temporaryFile("runs.jsonl")
+    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
     _ = try Sweep(file: file, output: url).run(resume: false, threads: 1)
     #expect(throws: SweepError.self) {
       try Sweep(file: file, output: url).run(resume: false, threads: 1)

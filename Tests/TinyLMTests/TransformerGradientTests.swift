@@ -316,11 +316,12 @@ import TinyLM
   }
 
   /// Attention scores 16 keys at a time from transposed keys equal the one-by-one dot
-  /// products bit for bit, so the faster kernel changes no result.
+  /// products bit for bit, so the faster kernel changes no result (lengths that take the
+  /// one-, two- and four-block paths).
   @Test(arguments: [8, 16, 24, 32, 48] as [Int])
   func transposedDotsEqualDotsBitForBit(headSize: Int) {
     var random = SeededRandom(seed: UInt64(headSize))
-    for length in [1, 5, 16, 17, 40] {
+    for length in [1, 5, 16, 17, 40, 49, 64, 65, 100] {
       let rowStride = headSize + 3
       let rows = Self.randomArray(length * rowStride, &random)
       let query = Self.randomArray(headSize, &random)

@@ -51,11 +51,15 @@ package struct Workers: Sendable {
 ///
 /// On a busy machine a worker that claims a part and is then descheduled makes the caller
 /// wait for a whole time slice. When a loop waits for its helpers longer than the caller's
-/// own share took (and more than `slowWait`), the pool benches its helpers: loops run on the
-/// caller alone for a back-off period, then try the helpers again; a slow wait soon after
-/// a back-off doubles the next one (up to `maxBackoff`), so a machine that stays busy is
-/// probed rarely, and one that has become quiet gets its helpers back within milliseconds. So `--threads 2` on a machine whose other
-/// core is taken costs about what `--threads 1` does, instead of twice as much.
+/// own share took (and more than `slowWait`), twice within `slowWaitPairing`, the pool
+/// benches its helpers: loops run on the caller alone for a back-off period, then try the
+/// helpers again; a slow wait soon after a back-off doubles the next one (up to
+/// `maxBackoff`), so a machine that stays busy is probed rarely, and one that has become
+/// quiet gets its helpers back within milliseconds. So `--threads 2` on a machine whose
+/// other core is taken costs about what `--threads 1` does, instead of twice as much. A
+/// single slow wait benches nothing: on a virtual machine the host takes a core now and
+/// then, and a back-off begun then would run the next loop, maybe a whole shard of a
+/// training step, on one thread.
 final class ThreadPool: @unchecked Sendable {
   /// The process's pool: one worker fewer than the active cores (at least one).
   static let shared = ThreadPool(
@@ -92,6 +96,8 @@ final class ThreadPool: @unchecked Sendable {
   /// the last back-off.
   private var benchedUntil: UInt64 = 0
   private var backoff: UInt64 = 0
+  /// When the last slow wait that did not bench the helpers ended (0: none pending).
+  private var lastSlowWait: UInt64 = 0
 
   /// How long a worker spins for the next loop before it parks (nanoseconds).
   private static let workerSpin: UInt64 = 200_000
@@ -100,8 +106,13 @@ final class ThreadPool: @unchecked Sendable {
   /// A gap this long between two looks at the clock means the spinning thread was
   /// descheduled.
   private static let descheduled: UInt64 = 50_000
-  /// A wait for the helpers longer than this (and than the caller's own share) is slow.
-  private static let slowWait: UInt64 = 100_000
+  /// A wait for the helpers longer than this (and than the caller's own share) is slow. A
+  /// parked helper that wakes for a loop starts its part tens to hundreds of microseconds
+  /// late, which is not worth benching it for; one that another process took the core from
+  /// is late by a time slice, milliseconds.
+  private static let slowWait: UInt64 = 1_000_000
+  /// Two slow waits at most this far apart bench the helpers.
+  private static let slowWaitPairing: UInt64 = 20_000_000
   /// The first and the longest back-off.
   private static let minBackoff: UInt64 = 2_000_000
   private static let maxBackoff: UInt64 = 128_000_000
@@ -151,6 +162,12 @@ final class ThreadPool: @unchecked Sendable {
       let end = Self.now()
       let waited = end - ownDone
       if waited > Self.slowWait && waited > ownDone - start {
+        if end - lastSlowWait > Self.slowWaitPairing {
+          // One slow wait may be a hiccup; only a second one soon after benches the helpers.
+          lastSlowWait = end
+          return
+        }
+        lastSlowWait = 0
         // A slow wait soon after the last back-off ended means the machine is still busy:
         // back off twice as long. After a quiet spell, start again from the shortest.
         backoff =

@@ -207,8 +207,9 @@ extension TransformerLayers {
   }
 
   /// `out[j] = dot(x, row j, headSize)` for j in 0..<count, with the rows transposed into
-  /// `transposed (headSize, stride)`: 16 rows at a time, each sum in the order `dot` adds
-  /// it, so the results equal `dot`'s bit for bit.
+  /// `transposed (headSize, stride)`: each sum in the order `dot` adds it, so the results
+  /// equal `dot`'s bit for bit. Blocks of 16 rows are summed four (or two) at a time: each
+  /// block's sum is a chain of dependent additions, and independent chains overlap.
   @inline(__always)
   package static func dots(
     _ x: UnsafePointer<Float>, transposed: UnsafePointer<Float>, stride: Int, headSize: Int,
@@ -216,33 +217,87 @@ extension TransformerLayers {
   ) {
     var j = 0
     while j < count {
-      var total: SIMD16<Float>
-      if headSize == 16 {
-        // `dot` sums the 16 products one after the other (product, then add: no fusing).
-        total = x[0] * load16(transposed + j)
-        for i in 1..<16 { total = total + x[i] * load16(transposed + i * stride + j) }
-      } else {
-        // `dot` fuses products into 16 lane sums (lane l takes channels l, l + 16, …; its
-        // zero-padded last chunk adds 0·0 to the lanes past the end), then adds the lanes
-        // one after the other.
-        let chunks = (headSize + 15) / 16
-        total = SIMD16(repeating: -0.0)
-        for lane in 0..<16 {
-          var partial = SIMD16<Float>()
-          var i = lane
-          var terms = 0
-          while i < headSize {
-            partial.addProduct(x[i], load16(transposed + i * stride + j))
-            i += 16
-            terms += 1
-          }
-          if terms < chunks { partial = partial + SIMD16(repeating: 0) }
-          total = total + partial
+      let remaining = count - j
+      let blocks = remaining > 48 ? 4 : remaining > 16 ? 2 : 1
+      let sums =
+        blocks == 4
+        ? blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 4)
+        : blocks == 2
+          ? blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 2)
+          : blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 1)
+      storePartialOrFull(sums.0, out + j, min(16, remaining))
+      if blocks > 1 { storePartialOrFull(sums.1, out + j + 16, min(16, remaining - 16)) }
+      if blocks > 2 {
+        store16(sums.2, out + j + 32)
+        storePartialOrFull(sums.3, out + j + 48, min(16, remaining - 48))
+      }
+      j += 16 * blocks
+    }
+  }
+
+  /// `dot(x, row, headSize)` for the 16·`blocks` rows (`blocks` 1, 2 or 4) of
+  /// `transposed (headSize, stride)` from its first column: block b's sums in lane vector b
+  /// (the others are zero).
+  @inline(__always)
+  private static func blockDots(
+    _ x: UnsafePointer<Float>, _ transposed: UnsafePointer<Float>, stride: Int, headSize: Int,
+    blocks: Int
+  ) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+    var sums = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+    if headSize == 16 {
+      // `dot` sums the 16 products one after the other (product, then add: no fusing).
+      var row = transposed
+      sums.0 = x[0] * load16(row)
+      if blocks > 1 { sums.1 = x[0] * load16(row + 16) }
+      if blocks > 2 {
+        sums.2 = x[0] * load16(row + 32)
+        sums.3 = x[0] * load16(row + 48)
+      }
+      for i in 1..<16 {
+        row += stride
+        let xi = x[i]
+        sums.0 = sums.0 + xi * load16(row)
+        if blocks > 1 { sums.1 = sums.1 + xi * load16(row + 16) }
+        if blocks > 2 {
+          sums.2 = sums.2 + xi * load16(row + 32)
+          sums.3 = sums.3 + xi * load16(row + 48)
         }
       }
-      storePartialOrFull(total, out + j, min(16, count - j))
-      j += 16
+      return sums
     }
+    // `dot` fuses products into 16 lane sums (lane l takes channels l, l + 16, …; its
+    // zero-padded last chunk adds 0·0 to the lanes past the end), then adds the lanes one
+    // after the other.
+    let chunks = (headSize + 15) / 16
+    sums = (
+      SIMD16(repeating: -0.0), SIMD16(repeating: -0.0), SIMD16(repeating: -0.0),
+      SIMD16(repeating: -0.0)
+    )
+    for lane in 0..<16 {
+      var partials = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+      var i = lane
+      var terms = 0
+      while i < headSize {
+        let row = transposed + i * stride
+        let xi = x[i]
+        partials.0.addProduct(xi, load16(row))
+        if blocks > 1 { partials.1.addProduct(xi, load16(row + 16)) }
+        if blocks > 2 {
+          partials.2.addProduct(xi, load16(row + 32))
+          partials.3.addProduct(xi, load16(row + 48))
+        }
+        i += 16
+        terms += 1
+      }
+      if terms < chunks {
+        let zero = SIMD16<Float>(repeating: 0)
+        partials = (partials.0 + zero, partials.1 + zero, partials.2 + zero, partials.3 + zero)
+      }
+      sums = (
+        sums.0 + partials.0, sums.1 + partials.1, sums.2 + partials.2, sums.3 + partials.3
+      )
+    }
+    return sums
   }
 
   /// Σ a[i]·b[i] with 16-lane partial sums.
