@@ -14,13 +14,18 @@ package struct Workers: Sendable {
   package init(threads: Int) { self.threads = max(1, threads) }
 
   /// Calls `body` on disjoint contiguous sub-ranges covering `0..<count`, in parallel.
-  package func run(_ count: Int, _ body: (Range<Int>) -> Void) {
+  ///
+  /// `long` marks a loop whose every part runs for many milliseconds (a shard of a
+  /// training step): it uses every thread even while the pool has benched its helpers
+  /// (``ThreadPool``), because a helper that must share its core with another process
+  /// still finishes a long part sooner than the caller could after its own.
+  package func run(_ count: Int, long: Bool = false, _ body: (Range<Int>) -> Void) {
     let parts = min(threads, count)
     if parts <= 1 {
       if count > 0 { body(0..<count) }
       return
     }
-    ThreadPool.shared.run(count, parts: parts, body)
+    ThreadPool.shared.run(count, parts: parts, long: long, body)
   }
 
   /// Seconds the pool's helper threads have spent running parts of loops since the process
@@ -51,15 +56,14 @@ package struct Workers: Sendable {
 ///
 /// On a busy machine a worker that claims a part and is then descheduled makes the caller
 /// wait for a whole time slice. When a loop waits for its helpers longer than the caller's
-/// own share took (and more than `slowWait`), twice within `slowWaitPairing`, the pool
-/// benches its helpers: loops run on the caller alone for a back-off period, then try the
-/// helpers again; a slow wait soon after a back-off doubles the next one (up to
-/// `maxBackoff`), so a machine that stays busy is probed rarely, and one that has become
-/// quiet gets its helpers back within milliseconds. So `--threads 2` on a machine whose
-/// other core is taken costs about what `--threads 1` does, instead of twice as much. A
-/// single slow wait benches nothing: on a virtual machine the host takes a core now and
-/// then, and a back-off begun then would run the next loop, maybe a whole shard of a
-/// training step, on one thread.
+/// own share took (and more than `slowWait`), the pool benches its helpers: loops run on the
+/// caller alone for a back-off period, then try the helpers again; a slow wait soon after a
+/// back-off doubles the next one (up to `maxBackoff`), so a machine that stays busy is
+/// probed rarely, and one that has become quiet gets its helpers back within milliseconds.
+/// So `--threads 2` on a machine whose other core is taken costs about what `--threads 1`
+/// does, instead of twice as much. Loops marked `long` (a training step's shards) use the
+/// helpers even while they are benched: a back-off begun because a virtual machine's host
+/// took a core for a moment would otherwise run a whole step on one thread.
 final class ThreadPool: @unchecked Sendable {
   /// The process's pool: one worker fewer than the active cores (at least one).
   static let shared = ThreadPool(
@@ -96,8 +100,6 @@ final class ThreadPool: @unchecked Sendable {
   /// the last back-off.
   private var benchedUntil: UInt64 = 0
   private var backoff: UInt64 = 0
-  /// When the last slow wait that did not bench the helpers ended (0: none pending).
-  private var lastSlowWait: UInt64 = 0
 
   /// How long a worker spins for the next loop before it parks (nanoseconds).
   private static let workerSpin: UInt64 = 200_000
@@ -106,13 +108,8 @@ final class ThreadPool: @unchecked Sendable {
   /// A gap this long between two looks at the clock means the spinning thread was
   /// descheduled.
   private static let descheduled: UInt64 = 50_000
-  /// A wait for the helpers longer than this (and than the caller's own share) is slow. A
-  /// parked helper that wakes for a loop starts its part tens to hundreds of microseconds
-  /// late, which is not worth benching it for; one that another process took the core from
-  /// is late by a time slice, milliseconds.
-  private static let slowWait: UInt64 = 1_000_000
-  /// Two slow waits at most this far apart bench the helpers.
-  private static let slowWaitPairing: UInt64 = 20_000_000
+  /// A wait for the helpers longer than this (and than the caller's own share) is slow.
+  private static let slowWait: UInt64 = 100_000
   /// The first and the longest back-off.
   private static let minBackoff: UInt64 = 2_000_000
   private static let maxBackoff: UInt64 = 128_000_000
@@ -130,9 +127,9 @@ final class ThreadPool: @unchecked Sendable {
   private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
   /// Calls `body` once for each of the `parts` ranges that cut `0..<count` evenly, on the
-  /// calling thread and the workers (or on the caller alone while the helpers are benched);
-  /// returns when every range is done.
-  func run(_ count: Int, parts: Int, _ body: (Range<Int>) -> Void) {
+  /// calling thread and the workers (or on the caller alone while the helpers are benched,
+  /// unless the loop is `long`); returns when every range is done.
+  func run(_ count: Int, parts: Int, long: Bool, _ body: (Range<Int>) -> Void) {
     guard parts <= 0xFFFF,
       busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
     else {
@@ -141,7 +138,7 @@ final class ThreadPool: @unchecked Sendable {
     }
     defer { busy.store(false, ordering: .releasing) }
     let start = Self.now()
-    if start < benchedUntil {
+    if start < benchedUntil && !long {
       body(0..<count)
       return
     }
@@ -162,17 +159,11 @@ final class ThreadPool: @unchecked Sendable {
       let end = Self.now()
       let waited = end - ownDone
       if waited > Self.slowWait && waited > ownDone - start {
-        if end - lastSlowWait > Self.slowWaitPairing {
-          // One slow wait may be a hiccup; only a second one soon after benches the helpers.
-          lastSlowWait = end
-          return
-        }
-        lastSlowWait = 0
         // A slow wait soon after the last back-off ended means the machine is still busy:
         // back off twice as long. After a quiet spell, start again from the shortest.
+        let sinceBackoff = end > benchedUntil ? end - benchedUntil : 0
         backoff =
-          end - benchedUntil < 4 * backoff
-          ? min(Self.maxBackoff, 2 * backoff) : Self.minBackoff
+          sinceBackoff < 4 * backoff ? min(Self.maxBackoff, 2 * backoff) : Self.minBackoff
         benchedUntil = end + backoff
       }
     }

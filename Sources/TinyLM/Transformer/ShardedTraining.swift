@@ -72,7 +72,7 @@ extension TransformerModel {
     let scale = 1 / Float(scored)
     var losses = [Double](repeating: 0, count: count)
     losses.withUnsafeMutableBufferPointer { losses in
-      Workers(threads: min(workers.threads, count)).run(count) { range in
+      Workers(threads: min(workers.threads, count)).run(count, long: true) { range in
         for s in range {
           let target = s == 0 ? gradients : shards.extraGradients[s - 1]
           target.update(repeating: 0)
