@@ -7,7 +7,9 @@ Prints the CPU (model, clock, instruction set), tokens/s for both, the ratio, an
 RefusalLab's MFU the nanoGPT way: flops/token = 6N + 12·L·H·Q·T, divided by the machine's
 *measured* FP32 peak on the same threads — Benchmarks/fma_peak.swift, compiled for the
 package's own target CPU, runs independent FMA chains on every thread (the larger of its
-SIMD16 and SIMD8 results is the peak, so the MFU is never flattered).
+SIMD16 and SIMD8 results is the peak, so the MFU is never flattered). The two sides
+alternate, one timed run each per round: the ratio is of each side's best, and the median
+of the rounds' own ratios (two runs next to each other in time) is printed beside it.
 
   python3 Benchmarks/train_throughput.py               # both configurations, 2 threads
   python3 Benchmarks/train_throughput.py --swift test  # Swift side via the TinyLM test
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -239,10 +242,14 @@ def main():
         torch_tps = max(torch_runs)
         swift_tps = swift["tokensPerSecond"]
         mfu = swift_tps * swift["flopsPerToken"] / peak
+        # Each round's two runs are neighbours in time, so their ratio sees one state of a
+        # shared host: the median over rounds says what a typical pair measured.
+        rounds = sorted(s["tokensPerSecond"] / t for s, t in zip(swift_runs, torch_runs))
         print(f"{name:7s} L={c['layers']} C={c['embd']} H={c['heads']} T={c['block']} "
               f"B={c['batch']} V={c['vocab']}: RefusalLab {swift_tps:,.0f} tok/s, "
               f"PyTorch {torch_tps:,.0f} tok/s, ratio {swift_tps / torch_tps:.2f}x, "
-              f"RefusalLab MFU {100 * mfu:.1f}%")
+              f"RefusalLab MFU {100 * mfu:.1f}%; ratio per round: median "
+              f"{statistics.median(rounds):.2f}x ({rounds[0]:.2f}–{rounds[-1]:.2f})")
 
 
 if __name__ == "__main__":
