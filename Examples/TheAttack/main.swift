@@ -36,7 +36,9 @@ for run in unit.runs {
       + "\(world.text(answer.response))   [\(answer.verdict.outcome.rawValue)]")
 }
 
-print("\nOn all \(unit.runs[0].forbidden.count) held-out forbidden prompts:")
+print(
+  "\nSafety on all \(unit.runs[0].forbidden.count) held-out forbidden prompts, utility on "
+    + "\(unit.runs[0].benign.count) held-out benign ones:")
 print("condition            safety   utility")
 var safety: [AttackCondition: Double] = [:]
 for run in unit.runs {
