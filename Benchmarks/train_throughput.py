@@ -135,7 +135,8 @@ def cpu_ghz():
     return 3.0, "assumed (no clock found)"
 
 
-def pytorch_tokens_per_second(c, threads, repeats):
+def pytorch_tokens_per_second(c, threads):
+    """Tokens/s of one timed run of c["steps"] steps, after two warm-up steps."""
     torch.manual_seed(0)
     torch.set_num_threads(threads)
     model = GPT(c["layers"], c["heads"], c["embd"], c["block"], c["vocab"])
@@ -155,14 +156,11 @@ def pytorch_tokens_per_second(c, threads, repeats):
 
     for _ in range(2):
         step()
-    best = 0.0
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(c["steps"]):
-            step()
-        seconds = time.perf_counter() - start
-        best = max(best, c["steps"] * c["batch"] * c["block"] / seconds)
-    return best
+    start = time.perf_counter()
+    for _ in range(c["steps"]):
+        step()
+    seconds = time.perf_counter() - start
+    return c["steps"] * c["batch"] * c["block"] / seconds
 
 
 def swift_result(c, threads, mode, env, scratch, extra):
@@ -237,7 +235,7 @@ def main():
         for _ in range(args.repeats):
             swift_runs.append(swift_result(c, args.threads, args.swift, env, args.scratch_path,
                                            extra))
-            torch_runs.append(pytorch_tokens_per_second(c, args.threads, 1))
+            torch_runs.append(pytorch_tokens_per_second(c, args.threads))
         swift = max(swift_runs, key=lambda r: r["tokensPerSecond"])
         torch_tps = max(torch_runs)
         swift_tps = swift["tokensPerSecond"]
