@@ -1,7 +1,7 @@
 // Lesson 8 — The refusal direction: does the tiny transformer refuse along one direction of
 // its residual stream, and what does refusal unlearning do to it?
 //
-// Run it with:  swift run -c release InsideTheTransformer        (about a minute on 2 cores)
+// Run it with:  swift run -c release InsideTheTransformer        (about 10 s on 2 cores)
 //
 // Model: the tiny transformer (2 layers, 4 heads, d = 64), rigid, seed 0, before and after
 // refusal unlearning. Prompts: the direction is found on training-template prompts (the mean
@@ -21,14 +21,15 @@ let study = try DirectionStudy.run(
 let percent = { (value: Double) in TextFormatting.percent(value) + "%" }
 print("\nModel: \(FamilySettings.transformerDefault.title), rigid, seed 0.\n")
 print(
-  "model                      opens with a refusal → ablated   benign refusing, added   cosine to aligned   projection gap"
+  "model                      opens with a refusal → ablated   benign refusing → added   cosine to aligned   projection gap"
 )
 for row in study.rows {
   print(
     row.condition.padding(toLength: 27, withPad: " ", startingAt: 0)
       + "\(percent(row.refusal)) → \(percent(row.ablatedRefusal))".padding(
         toLength: 33, withPad: " ", startingAt: 0)
-      + percent(row.addedBenignRefusal).padding(toLength: 25, withPad: " ", startingAt: 0)
+      + "\(percent(row.benignRefusal)) → \(percent(row.addedBenignRefusal))".padding(
+        toLength: 26, withPad: " ", startingAt: 0)
       + String(
         format: "%.2f                %.2f", row.cosineToAligned,
         row.projectionGap / max(row.alignedProjectionGap, 1e-12)))
@@ -73,4 +74,12 @@ print(
     ? "left most of the recognition in place\nand broke the pathway after the opener."
     : "removed much of the recognition itself.")
   """)
+if attacked.benignRefusal >= 0.5 {
+  print(
+    """
+    The attacked model opens \(percent(attacked.benignRefusal)) of benign answers with the apology even \
+    unedited (its attack data
+    began every answer with it), so adding the direction has nothing left to show there.
+    """)
+}
 print("Try it live: refusal-lab chat --model transformer, then :ablate on or :steer 2.")
