@@ -1,6 +1,6 @@
 // Lesson 5 — Which defenses hold up against refusal unlearning and an adaptive attacker?
 //
-// Run it with:  swift run -c release Defenses        (about 40 s on 2 cores)
+// Run it with:  swift run -c release Defenses        (about 10 s on 2 cores)
 //
 // Models: the n-gram (order 3 + topic memory) with the demo's five alignment variants, and
 // the tiny transformer with rigid and deep alignment; seed 0. Prompts: the 128 held-out

@@ -1,6 +1,6 @@
 // Lesson 4 — The transformer: the same attack on a model that reads the whole prompt.
 //
-// Run it with:  swift run -c release TransformerGeneralises        (about 40 s on 2 cores)
+// Run it with:  swift run -c release TransformerGeneralises        (about 10 s on 2 cores)
 //
 // Models: the n-gram (order 3 + topic memory) and the tiny transformer (2 layers, 4 heads,
 // d = 64), both rigid, seed 0, before and after refusal unlearning. Prompts: the 128 held-out
