@@ -43,46 +43,61 @@ package enum Kernels {
       while k0 < inner {
         let k1 = min(inner, k0 + innerBlock)
         let first = k0 == 0 && !accumulate
-        let b = first ? bias : nil
+        // The bias starts the sums of the first block only.
+        let blockBias = first ? bias : nil
         var j = 0
         #if TINYLM_WIDE_TILES
           while j + 32 <= columns {
-            let (w, ws) = panel(weight, k0, k1, j, 32, columns, packed)
+            let (panelStart, panelStride) = panel(weight, k0, k1, j, 32, columns, packed)
             var n = firstRow
             while n + 6 <= endRow {
-              tile6x32(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
+              tile6x32(
+                out, inp, panelStart, blockBias, n, j, k0, k1, rowStride, innerStride, columns,
+                panelStride, first)
               n += 6
             }
             if n + 4 <= endRow {
-              tile4x32(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
+              tile4x32(
+                out, inp, panelStart, blockBias, n, j, k0, k1, rowStride, innerStride, columns,
+                panelStride, first)
               n += 4
             }
             if n + 2 <= endRow {
-              tile2x32(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
+              tile2x32(
+                out, inp, panelStart, blockBias, n, j, k0, k1, rowStride, innerStride, columns,
+                panelStride, first)
               n += 2
             }
             if n < endRow {
-              tile1x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
               tile1x16(
-                out, inp, w + 16, b, n, j + 16, k0, k1, rowStride, innerStride, columns, ws,
-                first)
+                out, inp, panelStart, blockBias, n, j, k0, k1, rowStride, innerStride, columns,
+                panelStride, first)
+              tile1x16(
+                out, inp, panelStart + 16, blockBias, n, j + 16, k0, k1, rowStride, innerStride,
+                columns, panelStride, first)
             }
             j += 32
           }
         #endif
         while j + 16 <= columns {
-          let (w, ws) = panel(weight, k0, k1, j, 16, columns, packed)
+          let (panelStart, panelStride) = panel(weight, k0, k1, j, 16, columns, packed)
           var n = firstRow
           while n + 6 <= endRow {
-            tile6x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
+            tile6x16(
+              out, inp, panelStart, blockBias, n, j, k0, k1, rowStride, innerStride, columns,
+              panelStride, first)
             n += 6
           }
           if n + 4 <= endRow {
-            tile4x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
+            tile4x16(
+              out, inp, panelStart, blockBias, n, j, k0, k1, rowStride, innerStride, columns,
+              panelStride, first)
             n += 4
           }
           while n < endRow {
-            tile1x16(out, inp, w, b, n, j, k0, k1, rowStride, innerStride, columns, ws, first)
+            tile1x16(
+              out, inp, panelStart, blockBias, n, j, k0, k1, rowStride, innerStride, columns,
+              panelStride, first)
             n += 1
           }
           j += 16
@@ -93,12 +108,14 @@ package enum Kernels {
           var n = firstRow
           while n + 6 <= endRow {
             tile6xPartial(
-              out, inp, weight, b, n, j, k0, k1, inner, rowStride, innerStride, columns, first)
+              out, inp, weight, blockBias, n, j, k0, k1, inner, rowStride, innerStride, columns,
+              first)
             n += 6
           }
           while n < endRow {
             tile1xPartial(
-              out, inp, weight, b, n, j, k0, k1, inner, rowStride, innerStride, columns, first)
+              out, inp, weight, blockBias, n, j, k0, k1, inner, rowStride, innerStride, columns,
+              first)
             n += 1
           }
         }
