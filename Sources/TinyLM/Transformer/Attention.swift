@@ -219,6 +219,8 @@ extension TransformerLayers {
     while j < count {
       let remaining = count - j
       let blocks = remaining > 48 ? 4 : remaining > 16 ? 2 : 1
+      // A literal count at each call, so that each inlined copy of `blockDots` has its
+      // `blocks > 1` tests decided at compile time, outside the hot loop.
       let sums =
         blocks == 4
         ? blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 4)
