@@ -315,6 +315,51 @@ import TinyLM
     #expect(error < 5e-3)
   }
 
+  /// The packed forward pass (scores 16 keys at a time, the softmax 16 lanes at a time,
+  /// four query rows at a time for the outputs) gives every attention weight and output
+  /// bit for bit as `attendQuery` does one query at a time, as incremental decoding calls
+  /// it: lengths that end on, just past and well inside a block of 16, head sizes with and
+  /// without a partial chunk. It fails if the softmax's sum or order changes on one side.
+  @Test(arguments: [(16, 4), (32, 4), (20, 2)] as [(Int, Int)])
+  func packedAttentionEqualsOneQueryAtATime(shape: (Int, Int)) {
+    let (headSize, heads) = shape
+    let channels = headSize * heads
+    var random = SeededRandom(seed: UInt64(headSize * heads))
+    let lengths = [1, 5, 16, 17, 31, 33, 64, 65]
+    var starts: [Int32] = [0]
+    for length in lengths { starts.append(starts.last! + Int32(length)) }
+    let rows = Int(starts.last!)
+    let qkv = Self.randomArray(rows * 3 * channels, &random, std: 3)
+    var out = [Float](repeating: .nan, count: rows * channels)
+    var att = [Float](
+      repeating: .nan, count: lengths.reduce(0) { $0 + heads * $1 * $1 })
+    TransformerLayers.attentionForward(
+      &out, att: &att, qkv: qkv, starts: starts, sequences: lengths.count, channels: channels,
+      heads: heads, workers: Self.single)
+    var offset = 0
+    for (b, length) in lengths.enumerated() {
+      let first = Int(starts[b])
+      for h in 0..<heads {
+        for t in 0..<length {
+          var weights = [Float](repeating: .nan, count: length)
+          var one = [Float](repeating: .nan, count: headSize)
+          qkv.withUnsafeBufferPointer { qkv in
+            TransformerLayers.attendQuery(
+              qkv: qkv.baseAddress! + first * 3 * channels, t: t, head: h, headSize: headSize,
+              channels: channels, weights: &weights, out: &one)
+          }
+          let row = offset + (h * length + t) * length
+          #expect(
+            att[row...(row + t)].map(\.bitPattern) == weights[0...t].map(\.bitPattern),
+            "length \(length), head \(h), query \(t)")
+          let packed = out[((first + t) * channels + h * headSize)...].prefix(headSize)
+          #expect(packed.map(\.bitPattern) == one.map(\.bitPattern), "length \(length), query \(t)")
+        }
+      }
+      offset += heads * length * length
+    }
+  }
+
   /// Attention scores 16 keys at a time from transposed keys equal the one-by-one dot
   /// products bit for bit, so the faster kernel changes no result (lengths that take the
   /// one-, two- and four-block paths).
@@ -328,6 +373,7 @@ import TinyLM
       let stride = max(16, (length + 15) / 16 * 16)
       var transposed = [Float](repeating: .nan, count: headSize * stride)
       var fast = [Float](repeating: .nan, count: length)
+      var padded = [Float](repeating: .nan, count: stride)
       rows.withUnsafeBufferPointer { rows in
         query.withUnsafeBufferPointer { query in
           transposed.withUnsafeMutableBufferPointer { transposed in
@@ -339,11 +385,17 @@ import TinyLM
                 query.baseAddress!, transposed: transposed.baseAddress!, stride: stride,
                 headSize: headSize, count: length, into: fast.baseAddress!)
             }
+            padded.withUnsafeMutableBufferPointer { padded in
+              TransformerLayers.dots(
+                query.baseAddress!, transposed: transposed.baseAddress!, stride: stride,
+                headSize: headSize, count: length, into: padded.baseAddress!, padded: true)
+            }
           }
           for t in 0..<length {
             let slow = TransformerLayers.dot(
               query.baseAddress!, rows.baseAddress! + t * rowStride, headSize)
             #expect(fast[t].bitPattern == slow.bitPattern, "length \(length), key \(t)")
+            #expect(padded[t].bitPattern == slow.bitPattern, "padded, length \(length), key \(t)")
           }
         }
       }

@@ -5,19 +5,15 @@ extension TransformerLayers {
   /// Causal self-attention for one query: row `t` of one sequence's `qkv` (rows of 3C:
   /// q | k | v, head `h` at offset h·hs in each), attending to rows 0…t.
   /// Writes the softmax weights to `weights[0...t]` and the head's output to `out[0..<hs]`.
-  /// With `keys`, the head's keys transposed by `transposeHead`, the scores are computed 16
-  /// keys at a time (the same sums, bit for bit).
   @inline(__always)
   package static func attendQuery(
     qkv: UnsafePointer<Float>,  // (T, 3C) of one sequence
     t: Int, head: Int, headSize: Int, channels: Int,
-    keys: (transposed: UnsafePointer<Float>, stride: Int)? = nil,  // (hs, ⌈T⌉₁₆)
     weights: UnsafeMutablePointer<Float>,  // (T)
     out: UnsafeMutablePointer<Float>  // (hs)
   ) {
     attentionWeights(
-      qkv: qkv, t: t, head: head, headSize: headSize, channels: channels, keys: keys,
-      weights: weights)
+      qkv: qkv, t: t, head: head, headSize: headSize, channels: channels, weights: weights)
     // out = Σ_t2 weights[t2] · v[t2]: one row of the sums the packed forward pass makes.
     CausalRowSums(
       weights: weights, weightStride: 0, rows: qkv + 2 * channels + head * headSize,
@@ -25,38 +21,73 @@ extension TransformerLayers {
     ).one(t, width: headSize)
   }
 
-  /// The softmax attention weights of query `t` (the first half of ``attendQuery``).
+  /// The softmax attention weights of query `t` (the first half of ``attendQuery``), one
+  /// key at a time. `softmaxRow` computes the same numbers 16 at a time.
   @inline(__always)
   static func attentionWeights(
     qkv: UnsafePointer<Float>,  // (T, 3C) of one sequence
     t: Int, head: Int, headSize: Int, channels: Int,
-    keys: (transposed: UnsafePointer<Float>, stride: Int)?,  // (hs, ⌈T⌉₁₆)
     weights: UnsafeMutablePointer<Float>  // (T)
   ) {
     let stride = 3 * channels
     let scale = 1 / Float(headSize).squareRoot()
     let q = qkv + t * stride + head * headSize
     var maximum = -Float.infinity
-    if let keys {
-      dots(
-        q, transposed: keys.transposed, stride: keys.stride, headSize: headSize, count: t + 1,
-        into: weights)
-      for t2 in 0...t {
-        let score = weights[t2] * scale
-        weights[t2] = score
-        maximum = max(maximum, score)
-      }
-    } else {
-      for t2 in 0...t {
-        let k = qkv + t2 * stride + channels + head * headSize
-        let score = dot(q, k, headSize) * scale
-        weights[t2] = score
-        maximum = max(maximum, score)
-      }
+    for t2 in 0...t {
+      let k = qkv + t2 * stride + channels + head * headSize
+      let score = dot(q, k, headSize) * scale
+      weights[t2] = score
+      maximum = max(maximum, score)
     }
     let total = expInPlace(weights, count: t + 1, minus: maximum)
     let inverse = 1 / total
     for t2 in 0...t { weights[t2] *= inverse }
+  }
+
+  /// The softmax of `count` dot products held in `scores` (padded to a multiple of 16
+  /// floats, which it overwrites), 16 at a time, into `weights[0..<count]`: each weight is
+  /// the number `attentionWeights` computes, bit for bit. The scores are scaled, their
+  /// maximum taken (an exact operation, whatever the order), then `expInPlace` as
+  /// `attentionWeights` calls it.
+  @inline(__always)
+  static func softmaxRow(
+    _ scores: UnsafeMutablePointer<Float>,  // (⌈count⌉₁₆)
+    count: Int, scale: Float, into weights: UnsafeMutablePointer<Float>  // (count)
+  ) {
+    let full = count / 16 * 16
+    let lanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    var maxima = SIMD16<Float>(repeating: -.infinity)
+    var i = 0
+    while i < count {
+      let scaled = load16(scores + i) * scale
+      store16(scaled, scores + i)
+      // Lanes past `count` hold padding and take no part.
+      let larger = i < full ? scaled .> maxima : (scaled .> maxima) .& (lanes .< Int32(count - i))
+      maxima.replace(with: scaled, where: larger)
+      i += 16
+    }
+    let total = expInPlace(scores, count: count, minus: largestLane(maxima), padded: true)
+    let inverse = 1 / total
+    i = 0
+    while i < full {
+      store16(load16(scores + i) * inverse, weights + i)
+      i += 16
+    }
+    if full < count {
+      storePartial(load16(scores + full) * inverse, weights + full, count - full)
+    }
+  }
+
+  /// The largest lane of `values` (halving the vector each step with compare-and-blend).
+  @inline(__always)
+  static func largestLane(_ values: SIMD16<Float>) -> Float {
+    var eight = values.lowHalf
+    eight.replace(with: values.highHalf, where: values.highHalf .> eight)
+    var four = eight.lowHalf
+    four.replace(with: eight.highHalf, where: eight.highHalf .> four)
+    var two = four.lowHalf
+    two.replace(with: four.highHalf, where: four.highHalf .> two)
+    return two[1] > two[0] ? two[1] : two[0]
   }
 
   /// Where each packed sequence's attention weights start: sequence b (rows
@@ -86,9 +117,14 @@ extension TransformerLayers {
     let offsets = attentionOffsets(starts: starts, sequences: sequences, heads: heads)
     let pool = offsets[sequences] * hs < 32_768 ? Workers(threads: 1) : workers
     let longest = longestSequence(starts: starts, sequences: sequences)
+    let scale = 1 / Float(hs).squareRoot()
     pool.run(sequences * heads) { range in
       let keys = UnsafeMutablePointer<Float>.allocate(capacity: hs * paddedLength(longest))
-      defer { keys.deallocate() }
+      let scores = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength(longest))
+      defer {
+        keys.deallocate()
+        scores.deallocate()
+      }
       for unit in range {
         let b = unit / heads
         let h = unit % heads
@@ -100,10 +136,12 @@ extension TransformerLayers {
         transposeHead(
           keys, from: sequence + channels + h * hs, rowStride: 3 * channels, length: length,
           headSize: hs, stride: keyStride)
+        let queries = sequence + h * hs
         for t in 0..<length {
-          attentionWeights(
-            qkv: sequence, t: t, head: h, headSize: hs, channels: channels,
-            keys: (UnsafePointer(keys), keyStride), weights: weights + t * length)
+          dots(
+            queries + t * 3 * channels, transposed: keys, stride: keyStride, headSize: hs,
+            count: t + 1, into: scores, padded: true)
+          softmaxRow(scores, count: t + 1, scale: scale, into: weights + t * length)
         }
         // out[t] = Σ_{t2 ≤ t} weights[t][t2] · v[t2], every row at once.
         CausalRowSums(
@@ -149,15 +187,25 @@ extension TransformerLayers {
         transposeHead(
           values, from: qkv + base + 2 * channels, rowStride: stride, length: length,
           headSize: hs, stride: valueStride)
-        // Row by row: ∂L/∂score (the softmax backward, then the scale) into dscores.
-        for t in 0..<length {
-          let rowWeights = weights + t * length
-          let datt = dscores + t * valueStride
-          let d = dout + (first + t) * channels + h * hs
-          dots(d, transposed: values, stride: valueStride, headSize: hs, count: t + 1, into: datt)
-          var weighted: Float = 0
-          for t2 in 0...t { weighted += rowWeights[t2] * datt[t2] }
-          for t2 in 0...t { datt[t2] = rowWeights[t2] * (datt[t2] - weighted) * scale }
+        // ∂L/∂score (the softmax backward, then the scale) into dscores, four rows at a
+        // time: row t's Σ weights · ∂L/∂weights is a chain of dependent additions, and the
+        // four rows' chains overlap.
+        var t = 0
+        while t < length {
+          let rows = min(4, length - t)
+          for r in t..<(t + rows) {
+            dots(
+              dout + (first + r) * channels + h * hs, transposed: values, stride: valueStride,
+              headSize: hs, count: r + 1, into: dscores + r * valueStride, padded: true)
+          }
+          let weighted = weightedSums(
+            weights + t * length, length, dscores + t * valueStride, valueStride, t, rows)
+          for r in 0..<rows {
+            softmaxBackwardRow(
+              dscores + (t + r) * valueStride, weights: weights + (t + r) * length,
+              count: t + r + 1, weighted: weighted[r], scale: scale)
+          }
+          t += rows
         }
         // dq[t] = Σ_{t2 ≤ t} dscore[t][t2] · k[t2], dk[t2] = Σ_{t ≥ t2} dscore[t][t2] · q[t]
         // and dv[t2] = Σ_{t ≥ t2} weights[t][t2] · dout[t], 16 channels at a time. Each sum
@@ -169,6 +217,61 @@ extension TransformerLayers {
           stride: stride, channels: channels
         ).gradients(width: hs)
       }
+    }
+  }
+
+  /// Σ_{t2 ≤ t + r} weights[t + r][t2] · grads[t + r][t2] for the `rows` (1…4) rows from
+  /// t, each added term by term in ascending t2 (product, then add), as one row alone
+  /// would add it; four rows run their chains side by side.
+  @inline(__always)
+  static func weightedSums(
+    _ weights: UnsafePointer<Float>, _ weightStride: Int,  // row t + r at + r·weightStride
+    _ grads: UnsafePointer<Float>, _ gradStride: Int, _ t: Int, _ rows: Int
+  ) -> SIMD4<Float> {
+    var sums = SIMD4<Float>()
+    guard rows == 4 else {
+      for r in 0..<rows {
+        let (w, g) = (weights + r * weightStride, grads + r * gradStride)
+        for t2 in 0...(t + r) { sums[r] += w[t2] * g[t2] }
+      }
+      return sums
+    }
+    let (w0, g0) = (weights, grads)
+    let (w1, g1) = (w0 + weightStride, g0 + gradStride)
+    let (w2, g2) = (w1 + weightStride, g1 + gradStride)
+    let (w3, g3) = (w2 + weightStride, g2 + gradStride)
+    var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+    for t2 in 0...t {
+      s0 += w0[t2] * g0[t2]
+      s1 += w1[t2] * g1[t2]
+      s2 += w2[t2] * g2[t2]
+      s3 += w3[t2] * g3[t2]
+    }
+    s1 += w1[t + 1] * g1[t + 1]
+    s2 += w2[t + 1] * g2[t + 1]
+    s3 += w3[t + 1] * g3[t + 1]
+    s2 += w2[t + 2] * g2[t + 2]
+    s3 += w3[t + 2] * g3[t + 2]
+    s3 += w3[t + 3] * g3[t + 3]
+    return SIMD4(s0, s1, s2, s3)
+  }
+
+  /// `grads[t2] = weights[t2] · (grads[t2] − weighted) · scale` for t2 < `count`, 16 at a
+  /// time (`grads` padded to a multiple of 16; the lanes past `count` are left undefined).
+  @inline(__always)
+  static func softmaxBackwardRow(
+    _ grads: UnsafeMutablePointer<Float>,  // (⌈count⌉₁₆)
+    weights: UnsafePointer<Float>,  // (count)
+    count: Int, weighted: Float, scale: Float
+  ) {
+    var i = 0
+    while i + 16 <= count {
+      store16(load16(weights + i) * (load16(grads + i) - weighted) * scale, grads + i)
+      i += 16
+    }
+    if i < count {
+      let w = loadPartial(weights + i, count - i)
+      store16(w * (load16(grads + i) - weighted) * scale, grads + i)
     }
   }
 
@@ -210,10 +313,12 @@ extension TransformerLayers {
   /// `transposed (headSize, stride)`: each sum in the order `dot` adds it, so the results
   /// equal `dot`'s bit for bit. Blocks of 16 rows are summed four (or two) at a time: each
   /// block's sum is a chain of dependent additions, and independent chains overlap.
+  /// With `padded`, `out` has room for `count` rounded up to a multiple of 16 and every
+  /// block is stored whole (the lanes past `count` hold dots with the zero padding).
   @inline(__always)
   package static func dots(
     _ x: UnsafePointer<Float>, transposed: UnsafePointer<Float>, stride: Int, headSize: Int,
-    count: Int, into out: UnsafeMutablePointer<Float>
+    count: Int, into out: UnsafeMutablePointer<Float>, padded: Bool = false
   ) {
     var j = 0
     while j < count {
@@ -227,11 +332,20 @@ extension TransformerLayers {
         : blocks == 2
           ? blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 2)
           : blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 1)
-      storePartialOrFull(sums.0, out + j, min(16, remaining))
-      if blocks > 1 { storePartialOrFull(sums.1, out + j + 16, min(16, remaining - 16)) }
-      if blocks > 2 {
-        store16(sums.2, out + j + 32)
-        storePartialOrFull(sums.3, out + j + 48, min(16, remaining - 48))
+      if padded {
+        store16(sums.0, out + j)
+        if blocks > 1 { store16(sums.1, out + j + 16) }
+        if blocks > 2 {
+          store16(sums.2, out + j + 32)
+          store16(sums.3, out + j + 48)
+        }
+      } else {
+        storePartialOrFull(sums.0, out + j, min(16, remaining))
+        if blocks > 1 { storePartialOrFull(sums.1, out + j + 16, min(16, remaining - 16)) }
+        if blocks > 2 {
+          store16(sums.2, out + j + 32)
+          storePartialOrFull(sums.3, out + j + 48, min(16, remaining - 48))
+        }
       }
       j += 16 * blocks
     }

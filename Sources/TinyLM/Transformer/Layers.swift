@@ -466,10 +466,13 @@ package enum TransformerLayers {
   // MARK: Helpers
 
   /// Replaces `values[i]` by exp(values[i] − minus) and returns their sum (a fixed order).
+  /// With `padded`, `values` has room for `count` rounded up to a multiple of 16, and the
+  /// last chunk is read and written whole (the same sum; the lanes past `count` are left
+  /// undefined).
   @inline(__always)
-  static func expInPlace(_ values: UnsafeMutablePointer<Float>, count: Int, minus: Float)
-    -> Float
-  {
+  static func expInPlace(
+    _ values: UnsafeMutablePointer<Float>, count: Int, minus: Float, padded: Bool = false
+  ) -> Float {
     var acc = SIMD16<Float>()
     var i = 0
     while i + 16 <= count {
@@ -481,9 +484,15 @@ package enum TransformerLayers {
     var total = acc.sum()
     if i < count {
       let width = count - i
-      let e = Kernels.exp(loadPartial(values + i, width) - minus)
-      storePartial(e, values + i, width)
-      for lane in 0..<width { total += e[lane] }
+      if padded {
+        let e = Kernels.exp(load16(values + i) - minus)
+        store16(e, values + i)
+        for lane in 0..<width { total += e[lane] }
+      } else {
+        let e = Kernels.exp(loadPartial(values + i, width) - minus)
+        storePartial(e, values + i, width)
+        for lane in 0..<width { total += e[lane] }
+      }
     }
     return total
   }
