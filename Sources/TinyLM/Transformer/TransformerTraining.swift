@@ -72,6 +72,18 @@ extension TransformerModel {
     on sequences: [TrainingSequence], options: TrainingOptions, threads: Int,
     random: inout SeededRandom, progress: TrainingProgress?
   ) throws(TrainingError) -> TrainingSummary {
+    try train(
+      on: sequences, options: options, threads: threads, random: &random, progress: progress,
+      afterStep: nil)
+  }
+
+  /// `train`, calling `afterStep(step, loss)` after every optimiser step (1-based; the
+  /// loss of that step's batch), on the calling thread.
+  package func train(
+    on sequences: [TrainingSequence], options: TrainingOptions, threads: Int,
+    random: inout SeededRandom, progress: TrainingProgress?,
+    afterStep: ((Int, Double) -> Void)?
+  ) throws(TrainingError) -> TrainingSummary {
     guard residualEdit == nil else {
       throw .invalidSequence("the model carries a residual edit; train the unedited model")
     }
@@ -130,6 +142,7 @@ extension TransformerModel {
       if let progress, summary.steps % reportEvery == 0 || summary.steps == totalSteps {
         progress(summary.steps, totalSteps, result.loss)
       }
+      afterStep?(summary.steps, result.loss)
     }
     return summary
   }
