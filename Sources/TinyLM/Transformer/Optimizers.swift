@@ -28,15 +28,13 @@ final class Optimizer {
       }
     }
     self.pieces = pieces
-    first = .allocate(capacity: layout.total)
-    first.initialize(repeating: 0)
-    second = .allocate(capacity: options.optimizer == .adamW ? layout.total : 0)
-    second.initialize(repeating: 0)
+    first = zeroedFloats(layout.total)
+    second = zeroedFloats(options.optimizer == .adamW ? layout.total : 0)
   }
 
   deinit {
-    first.deallocate()
-    second.deallocate()
+    freeZeroedFloats(first)
+    freeZeroedFloats(second)
   }
 
   /// The learning rate of `step` (0-based) out of `total`: linear warm-up over

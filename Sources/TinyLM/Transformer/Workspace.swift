@@ -111,8 +111,7 @@ final class Workspace {
       rows * channels + configuration.layerCount * perBlock
       + 6 * scored * channels + 2 * scored + scored * vocab + 3 * scored
       + 14 * rows * channels + 4 * channels * channels
-    floats = .allocate(capacity: need)
-    floats.initialize(repeating: 0)
+    floats = zeroedFloats(need)
     integers = .allocate(capacity: 2 * rows + capacity.sequences + 1 + 2 * scored)
     integers.initialize(repeating: 0)
     var cursor = floats.baseAddress!
@@ -159,7 +158,7 @@ final class Workspace {
   }
 
   deinit {
-    floats.deallocate()
+    freeZeroedFloats(floats)
     integers.deallocate()
   }
 }
