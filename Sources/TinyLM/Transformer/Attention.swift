@@ -69,12 +69,9 @@ extension TransformerLayers {
     let total = expInPlace(scores, count: count, minus: largestLane(maxima), padded: true)
     let inverse = 1 / total
     i = 0
-    while i < full {
-      store16(load16(scores + i) * inverse, weights + i)
+    while i < count {
+      storePartialOrFull(load16(scores + i) * inverse, weights + i, min(16, count - i))
       i += 16
-    }
-    if full < count {
-      storePartial(load16(scores + full) * inverse, weights + full, count - full)
     }
   }
 
@@ -265,13 +262,10 @@ extension TransformerLayers {
     count: Int, weighted: Float, scale: Float
   ) {
     var i = 0
-    while i + 16 <= count {
-      store16(load16(weights + i) * (load16(grads + i) - weighted) * scale, grads + i)
-      i += 16
-    }
-    if i < count {
-      let w = loadPartial(weights + i, count - i)
+    while i < count {
+      let w = loadPartialOrFull(weights + i, min(16, count - i))
       store16(w * (load16(grads + i) - weighted) * scale, grads + i)
+      i += 16
     }
   }
 

@@ -484,15 +484,9 @@ package enum TransformerLayers {
     var total = acc.sum()
     if i < count {
       let width = count - i
-      if padded {
-        let e = Kernels.exp(load16(values + i) - minus)
-        store16(e, values + i)
-        for lane in 0..<width { total += e[lane] }
-      } else {
-        let e = Kernels.exp(loadPartial(values + i, width) - minus)
-        storePartial(e, values + i, width)
-        for lane in 0..<width { total += e[lane] }
-      }
+      let e = Kernels.exp((padded ? load16(values + i) : loadPartial(values + i, width)) - minus)
+      if padded { store16(e, values + i) } else { storePartial(e, values + i, width) }
+      for lane in 0..<width { total += e[lane] }
     }
     return total
   }
