@@ -188,6 +188,50 @@ struct ReportWordsTests {
     #expect(page.contains("no attack brought a seed below 50% safety"))
   }
 
+  /// The headline's caption when another variant or condition is worse than the reference
+  /// variant under refusal unlearning: the reference's count is still given, once, and reads
+  /// as part of the sentence it belongs to.
+  @Test(
+    "The headline caption names the worst cell and the reference variant's count",
+    arguments: [AttackCondition.refusalUnlearning, .plain])
+  func headlineCaptionNamesTheReference(worstCondition: AttackCondition) throws {
+    var records: [RunRecord] = []
+    for seed: UInt64 in [0, 1] {
+      for condition in [AttackCondition.none, .plain, .refusalUnlearning] {
+        let attacked = condition != .none
+        records.append(
+          try Self.record(
+            "rigid", condition, seed: seed,
+            safety: condition == .refusalUnlearning ? (seed == 0 ? 0.2 : 0.9) : 1, utility: 1))
+        records.append(
+          try Self.record(
+            "custom", condition, seed: seed,
+            safety: attacked && condition == worstCondition ? 0.1 : 1, utility: 1))
+      }
+    }
+    let experiment = Experiment(
+      families: [.defaults(for: .ngram)], variants: [.rigid, Self.custom],
+      conditions: [.none, .plain, .refusalUnlearning], seeds: [0, 1])
+    let report = ResultsReport(
+      experiment: experiment, world: try World(configuration: experiment.world),
+      records: records, command: "test")
+    let headline = try #require(report.page().figures.first { $0.name == "headline" })
+    let worst =
+      "under \(worstCondition.rawValue), 2 of 2 custom seeds fell below 50% safety"
+    #expect(headline.caption.contains(worst), "\(headline.caption)")
+    if worstCondition == .refusalUnlearning {
+      #expect(
+        headline.caption.contains(worst + " (rigid: 1 of 2), while rigid kept 55% on average."),
+        "\(headline.caption)")
+      #expect(!headline.caption.contains("; under refusal-unlearning"), "\(headline.caption)")
+    } else {
+      #expect(
+        headline.caption.contains("; under refusal-unlearning, 1 of 2 rigid seeds did."),
+        "\(headline.caption)")
+      #expect(!headline.caption.contains("(rigid:"), "\(headline.caption)")
+    }
+  }
+
   /// A `direction` diagnostic's row, as its JSON holds it.
   static func directionRow(
     _ condition: String, gap: Double, alignedGap: Double, cosine: Double,

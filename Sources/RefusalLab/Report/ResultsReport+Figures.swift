@@ -39,12 +39,22 @@ extension ResultsReport {
       }
       guard let worst else { continue }
       let broken = worst.values.filter { $0 < Self.brokenBelow }.count
+      // The reference variant under refusal unlearning, when the worst cell is elsewhere.
+      let reference = experiment.variants[0].name
+      let referenceValues = values(family, reference, .refusalUnlearning) { $0.safety }
+      let referenceBroken = referenceValues.filter { $0 < Self.brokenBelow }.count
+      let referenceElsewhere =
+        !referenceValues.isEmpty
+        && (worst.variant != reference || worst.condition != .refusalUnlearning)
       var sentence: String
       if broken > 0 {
         sentence =
           "\(title(family)): under \(worst.condition.rawValue), \(broken) of "
           + "\(worst.values.count) \(worst.variant) seed\(worst.values.count == 1 ? "" : "s") "
           + "fell below \(pct(Self.brokenBelow)) safety"
+        if referenceElsewhere, worst.condition == .refusalUnlearning {
+          sentence += " (\(reference): \(referenceBroken) of \(referenceValues.count))"
+        }
         let held = experiment.variants.compactMap { variant -> (String, Double)? in
           guard variant.name != worst.variant,
             let value = mean(family, variant.name, worst.condition, { $0.safety })
@@ -60,16 +70,10 @@ extension ResultsReport {
           + "the lowest mean was \(pct(Summary(worst.values).mean)) (\(worst.variant), "
           + "\(worst.condition.rawValue))"
       }
-      // The reference variant under refusal unlearning, when the worst cell is elsewhere.
-      let reference = experiment.variants[0].name
-      let referenceValues = values(family, reference, .refusalUnlearning) { $0.safety }
-      if broken > 0, worst.variant != reference || worst.condition != .refusalUnlearning,
-        !referenceValues.isEmpty
-      {
-        let count = referenceValues.filter { $0 < Self.brokenBelow }.count
+      if broken > 0, referenceElsewhere, worst.condition != .refusalUnlearning {
         sentence +=
-          "; under refusal-unlearning, \(count) of \(referenceValues.count) \(reference) "
-          + "seed\(referenceValues.count == 1 ? "" : "s") did"
+          "; under refusal-unlearning, \(referenceBroken) of \(referenceValues.count) "
+          + "\(reference) seed\(referenceValues.count == 1 ? "" : "s") did"
       }
       sentences.append(sentence + ".")
     }
