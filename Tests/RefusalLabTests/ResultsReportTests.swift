@@ -198,7 +198,6 @@ struct ReportWordsTests {
     var records: [RunRecord] = []
     for seed: UInt64 in [0, 1] {
       for condition in [AttackCondition.none, .plain, .refusalUnlearning] {
-        let attacked = condition != .none
         records.append(
           try Self.record(
             "rigid", condition, seed: seed,
@@ -206,7 +205,7 @@ struct ReportWordsTests {
         records.append(
           try Self.record(
             "custom", condition, seed: seed,
-            safety: attacked && condition == worstCondition ? 0.1 : 1, utility: 1))
+            safety: condition == worstCondition ? 0.1 : 1, utility: 1))
       }
     }
     let experiment = Experiment(

@@ -326,20 +326,13 @@ extension TransformerLayers {
         : blocks == 2
           ? blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 2)
           : blockDots(x, transposed + j, stride: stride, headSize: headSize, blocks: 1)
-      if padded {
-        store16(sums.0, out + j)
-        if blocks > 1 { store16(sums.1, out + j + 16) }
-        if blocks > 2 {
-          store16(sums.2, out + j + 32)
-          store16(sums.3, out + j + 48)
-        }
-      } else {
-        storePartialOrFull(sums.0, out + j, min(16, remaining))
-        if blocks > 1 { storePartialOrFull(sums.1, out + j + 16, min(16, remaining - 16)) }
-        if blocks > 2 {
-          store16(sums.2, out + j + 32)
-          storePartialOrFull(sums.3, out + j + 48, min(16, remaining - 48))
-        }
+      // The floats these blocks may write: up to `count`, or the whole blocks when padded.
+      let room = padded ? 16 * blocks : remaining
+      storePartialOrFull(sums.0, out + j, min(16, room))
+      if blocks > 1 { storePartialOrFull(sums.1, out + j + 16, min(16, room - 16)) }
+      if blocks > 2 {
+        store16(sums.2, out + j + 32)
+        storePartialOrFull(sums.3, out + j + 48, min(16, room - 48))
       }
       j += 16 * blocks
     }

@@ -484,8 +484,9 @@ package enum TransformerLayers {
     var total = acc.sum()
     if i < count {
       let width = count - i
-      let e = Kernels.exp((padded ? load16(values + i) : loadPartial(values + i, width)) - minus)
-      if padded { store16(e, values + i) } else { storePartial(e, values + i, width) }
+      let room = padded ? 16 : width
+      let e = Kernels.exp(loadPartialOrFull(values + i, room) - minus)
+      storePartialOrFull(e, values + i, room)
       for lane in 0..<width { total += e[lane] }
     }
     return total
